@@ -1,0 +1,98 @@
+{#-
+    The canonical CDR contract between staging and the intermediate models.
+
+    Staging models select the columns their vendor carries, named and typed as here; the union fills
+    the rest with typed nulls, so a sixth vendor needs no change outside its own staging model.
+-#}
+
+{% macro staged_cdr_columns() -%}
+    {%- set string = dbt.type_string() -%}
+    {%- set ts = dbt.type_timestamp() -%}
+    {%- set int = dbt.type_int() -%}
+    {%- set bigint = dbt.type_bigint() -%}
+    {%- set num = dbt.type_float() -%}
+    {%- set money = type_money() -%}
+    {%- set bool = dbt.type_boolean() -%}
+    {{ return([
+        ('cdr_id', string), ('source_vendor', string), ('source_format', string),
+        ('source_file_id', bigint), ('source_line', bigint), ('call_id', string), ('session_id', string),
+        ('call_type', string), ('direction', string), ('call_status', string), ('vendor_status', string),
+        ('calling_number', string), ('called_number', string),
+        ('calling_number_is_e164', bool), ('called_number_is_e164', bool),
+        ('original_called_number', string), ('final_called_number', string),
+        ('calling_name', string), ('called_name', string), ('imsi', string), ('imei', string),
+        ('calling_country', string), ('called_country', string), ('destination_name', string),
+        ('account_number', string), ('customer_code', string), ('cost_center', string),
+        ('project_code', string), ('number_alias', string), ('tags', string),
+        ('start_time', ts), ('answer_time', ts), ('end_time', ts),
+        ('duration_s', int), ('billable_duration_s', int), ('ring_duration_s', int), ('hold_duration_s', int),
+        ('originating_switch', string), ('terminating_switch', string),
+        ('originating_trunk', string), ('terminating_trunk', string), ('routing_number', string),
+        ('caller_ip', string), ('roaming_indicator', bool), ('international_call', bool),
+        ('vendor_billing_class', string), ('vendor_number_type', string),
+        ('codec', string), ('mos', num), ('jitter_ms', num), ('packet_loss_pct', num), ('latency_ms', num),
+        ('rtp_packets_sent', bigint), ('rtp_packets_received', bigint),
+        ('protocol', string), ('sip_response_code', int), ('release_cause', string), ('q850_cause', int),
+        ('hangup_source', string),
+        ('vendor_currency', string), ('vendor_rate_per_min', money), ('vendor_charge', money),
+        ('vendor_fees', money), ('vendor_subtotal', money), ('vendor_connect_fee', money),
+        ('vendor_usf_fee', money), ('vendor_ccrf', money), ('vendor_cnam_fee', money),
+        ('vendor_first_increment_s', int), ('vendor_subsequent_increment_s', int),
+    ]) }}
+{%- endmacro %}
+
+{#- union_all of staging models into the canonical shape (like dbt_utils.union_relations). -#}
+{% macro union_staged_cdrs(relations) -%}
+    {%- for relation in relations %}
+    select
+        {%- set present = [] -%}
+        {%- if execute -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do present.append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endif %}
+        {%- for name, type in staged_cdr_columns() %}
+        {% if name in present -%}
+        cast({{ name }} as {{ type }}) as {{ name }}
+        {%- else -%}
+        cast(null as {{ type }}) as {{ name }}
+        {%- endif -%}
+        {{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
+    The vendor's call key: the natural key the format declaration names (orchestration/formats),
+    carried into dbt as meta.natural_key on the generated source. Values are trimmed and lower-cased.
+-#}
+{% macro vendor_call_key(source_name, table_name) -%}
+    {%- set key = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values()
+                if node.source_name == source_name and node.name == table_name -%}
+            {%- do key.extend(node.meta.natural_key) -%}
+        {%- endfor -%}
+        {%- if not key -%}
+            {{ exceptions.raise_compiler_error(
+                "source " ~ source_name ~ "." ~ table_name ~ " has no meta.natural_key") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- for column in key -%}
+        {%- do parts.append("coalesce(lower(trim(" ~ column ~ ")), '')") -%}
+    {%- endfor -%}
+    {{ parts | join(" || '|' || ") if parts else "''" }}
+{%- endmacro %}
+
+{% macro cdr_id(vendor_expr, key_expr) -%}
+    {{ dbt.hash(vendor_expr ~ " || '|' || " ~ key_expr) }}
+{%- endmacro %}
+
+{% macro staged_cdr_column_list(prefix='') -%}
+    {%- for name, _ in staged_cdr_columns() -%}
+        {{ prefix }}{{ name }}{{ ", " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

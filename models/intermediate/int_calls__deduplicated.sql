@@ -1,0 +1,31 @@
+with
+
+unioned as (
+
+    select * from {{ ref('int_calls__unioned') }}
+
+),
+
+ranked as (
+
+    -- Overlapping exports carry the same call more than once: the newest file's row wins
+    -- (file ids follow landing order, and landing takes files oldest first).
+    select
+        *,
+        row_number() over (
+            partition by cdr_id
+            order by source_file_id desc, source_line desc
+        ) as version_rank
+    from unioned
+
+),
+
+final as (
+
+    select {{ staged_cdr_column_list() }}
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final

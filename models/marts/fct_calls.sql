@@ -1,0 +1,111 @@
+with
+
+enriched as (
+
+    select * from {{ ref('int_calls__enriched') }}
+
+),
+
+final as (
+
+    select
+        -- identity and lineage
+        cdr_id,
+        source_vendor,
+        source_format,
+        source_file,
+        source_line,
+        call_id,
+        session_id,
+        -- classification
+        call_type,
+        direction,
+        call_status,
+        vendor_status,
+        -- parties
+        calling_number,
+        called_number,
+        calling_number_is_e164,
+        called_number_is_e164,
+        original_called_number,
+        final_called_number,
+        calling_name,
+        called_name,
+        imsi,
+        imei,
+        calling_country,
+        called_country,
+        destination_name,
+        -- account
+        account_number,
+        customer_code,
+        cost_center,
+        project_code,
+        number_alias,
+        tags,
+        -- timing (UTC)
+        start_time,
+        answer_time,
+        end_time,
+        call_date,
+        duration_s,
+        billable_duration_s,
+        ring_duration_s,
+        hold_duration_s,
+        -- network
+        originating_switch,
+        terminating_switch,
+        originating_trunk,
+        terminating_trunk,
+        routing_number,
+        caller_ip,
+        roaming_indicator,
+        international_call,
+        billing_class,
+        -- quality (scores are computed in the quality model, DESIGN §5 / issue 5)
+        codec,
+        mos,
+        jitter_ms,
+        packet_loss_pct,
+        latency_ms,
+        rtp_packets_sent,
+        rtp_packets_received,
+        cast(null as {{ dbt.type_float() }}) as quality_score,
+        cast(null as {{ dbt.type_string() }}) as customer_experience,
+        -- protocol
+        protocol,
+        sip_response_code,
+        release_cause,
+        q850_cause,
+        hangup_source,
+        -- vendor billing, as charged
+        vendor_currency,
+        vendor_rate_per_min,
+        vendor_charge,
+        vendor_fees,
+        vendor_subtotal,
+        vendor_connect_fee,
+        vendor_usf_fee,
+        vendor_ccrf,
+        vendor_cnam_fee,
+        -- our rating: filled by int_calls__rated (DESIGN §7); null until rate decks are landed
+        cast(null as {{ dbt.type_string() }}) as rate_deck_id,
+        cast(null as {{ dbt.type_string() }}) as rated_prefix,
+        cast(null as {{ type_money() }}) as rate_applied,
+        cast(null as {{ dbt.type_string() }}) as rate_type,
+        cast(null as {{ dbt.type_int() }}) as rated_duration_s,
+        cast(null as {{ type_money() }}) as connect_fee,
+        cast(null as {{ type_money() }}) as charge_amount,
+        cast(null as {{ type_money() }}) as tax_rate,
+        cast(null as {{ type_money() }}) as tax_amount,
+        cast(null as {{ dbt.type_string() }}) as currency,
+        cast(null as {{ type_money() }}) as margin,
+        cast(null as {{ dbt.type_string() }}) as rating_status,
+        -- fraud: filled by the fraud model (issue 5)
+        cast(null as {{ dbt.type_float() }}) as fraud_score,
+        cast(null as {{ dbt.type_string() }}) as fraud_indicators
+    from enriched
+
+)
+
+select * from final

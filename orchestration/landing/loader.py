@@ -1,0 +1,303 @@
+"""Landing: each file under ``landing/`` becomes rows of ``raw.<format>`` in one transaction.
+
+Rows stream from the file into DuckDB through ``read_csv``; Python never holds them. A row the CSV
+reader cannot take (wrong column count, bad encoding, broken quoting) goes to ``landing.rejects``
+with its line, raw text and reason, and the good rows of the same file still land.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from orchestration.formats import DetectionError, FormatSpec, HeaderMatch, detect
+from orchestration.landing.catalog import ensure_catalog, ensure_raw_table
+from orchestration.landing.discovery import LandingFile, discover, read_csv_header, sha256_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file_id: int
+    path: str
+    sha256: str
+    format: str | None
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    reason: str | None
+
+
+@dataclass
+class LandingReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    skipped: int = 0
+    """Files already landed (same path and content): nothing to do."""
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(o.rows_loaded for o in self.outcomes)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(o.rows_rejected for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def formats(self) -> set[str]:
+        return {o.format for o in self.outcomes if o.format and o.status == "loaded"}
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Lander:
+    """Lands files into one open DuckDB connection. Not thread-safe: DuckDB has one writer."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, landing_dir: Path):
+        self.con = con
+        self.landing_dir = landing_dir
+        ensure_catalog(con)
+
+    # -- deciding ---------------------------------------------------------------------------------
+
+    def _known(self) -> tuple[set[tuple[str, int, datetime]], dict[str, list[tuple[str, str, str | None]]]]:
+        rows = self.con.execute(
+            "select path, size_bytes, modified_at, sha256, status, reason from landing.files"
+        ).fetchall()
+        seen = {(path, size, modified) for path, size, modified, _, status, _ in rows if status != "rejected"}
+        by_sha: dict[str, list[tuple[str, str, str | None]]] = {}
+        for path, _, _, sha, status, reason in rows:
+            by_sha.setdefault(sha, []).append((path, status, reason))
+        return seen, by_sha
+
+    def land_all(self, progress: Callable[[LandingFile], None] | None = None) -> LandingReport:
+        report = LandingReport()
+        seen, by_sha = self._known()
+        for file in discover(self.landing_dir):
+            if (file.relative_path, file.size_bytes, file.modified_at) in seen:
+                report.skipped += 1
+                continue
+            if progress:
+                progress(file)
+            outcome = self.land_file(file, by_sha)
+            if outcome is None:
+                report.skipped += 1
+                continue
+            report.outcomes.append(outcome)
+            by_sha.setdefault(outcome.sha256, []).append((outcome.path, outcome.status, outcome.reason))
+        return report
+
+    def land_file(
+        self, file: LandingFile, by_sha: dict[str, list[tuple[str, str, str | None]]]
+    ) -> FileOutcome | None:
+        """Land one file, or return None when an earlier run already decided about this content."""
+        sha = sha256_of(file.path)
+        earlier = by_sha.get(sha, [])
+        landed = [path for path, status, _ in earlier if status == "loaded"]
+        if landed:
+            if any(path == file.relative_path for path, _, _ in earlier):
+                return None
+            return self._record(file, sha, None, "duplicate", reason=f"same content as {landed[0]}")
+        if not file.has_landable_suffix:
+            reason = f"unsupported file type: expected one of .csv, .csv.gz, .json, .ndjson (got {file.path.name})"
+            return self._reject_once(file, sha, earlier, reason)
+        try:
+            match = self._detect(file)
+        except DetectionError as error:
+            return self._reject_once(file, sha, earlier, str(error))
+        return self._load(file, sha, match)
+
+    def _reject_once(
+        self, file: LandingFile, sha: str, earlier: list[tuple[str, str, str | None]], reason: str
+    ) -> FileOutcome | None:
+        if any(path == file.relative_path and r == reason for path, _, r in earlier):
+            return None
+        return self._record(file, sha, None, "rejected", reason=reason)
+
+    def _detect(self, file: LandingFile) -> HeaderMatch:
+        if file.path.name.lower().removesuffix(".gz").endswith((".json", ".ndjson")):
+            raise DetectionError("no declared format reads JSON yet")
+        try:
+            header = read_csv_header(file)
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise DetectionError(f"cannot read the header: {error}") from error
+        if not any(cell.strip() for cell in header):
+            raise DetectionError("the file is empty or its first line is blank: no header to detect a format by")
+        return detect(header, pinned=file.pinned_format)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def _record(
+        self,
+        file: LandingFile,
+        sha: str,
+        spec: FormatSpec | None,
+        status: str,
+        *,
+        reason: str | None = None,
+        rows_loaded: int = 0,
+        rows_rejected: int = 0,
+        ignored_columns: str | None = None,
+        file_id: int | None = None,
+    ) -> FileOutcome:
+        if file_id is None:
+            file_id = self.con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
+        self.con.execute(
+            """
+            insert into landing.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                file_id,
+                file.relative_path,
+                spec.name if spec else None,
+                sha,
+                file.size_bytes,
+                file.modified_at,
+                rows_loaded + rows_rejected,
+                rows_loaded,
+                rows_rejected,
+                status,
+                reason,
+                ignored_columns,
+                _utcnow(),
+            ],
+        )
+        log.info("%s %s: %s", status, file.relative_path, reason or f"{rows_loaded} rows")
+        return FileOutcome(
+            file_id, file.relative_path, sha, spec.name if spec else None, status,
+            rows_loaded + rows_rejected, rows_loaded, rows_rejected, reason,
+        )
+
+    def _load(self, file: LandingFile, sha: str, match: HeaderMatch) -> FileOutcome:
+        spec = match.spec
+        con = self.con
+        ensure_raw_table(con, spec)
+        self._read_batch(file, match)
+        con.execute("begin transaction")
+        try:
+            file_id = con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
+            loaded, rejected = self._insert_batch(match, file_id)
+            outcome = self._record(
+                file, sha, spec, "loaded",
+                rows_loaded=loaded, rows_rejected=rejected,
+                ignored_columns=", ".join(match.ignored) or None, file_id=file_id,
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        return outcome
+
+    def _read_batch(self, file: LandingFile, match: HeaderMatch) -> None:
+        """Parse the file into session scratch tables: good rows in file order, and the reader's errors.
+
+        This happens outside the file's transaction so that ``rowid`` is the row's ordinal in the file.
+        """
+        con = self.con
+        spec = match.spec
+        header_width = len(match.header)
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(header_width)) + "}"
+        for table in ("_landing_batch", "_landing_reject_errors", "_landing_reject_scans"):
+            con.execute(f"drop table if exists temp.{table}")
+        con.execute(
+            f"""
+            create temp table _landing_batch as
+            select * from read_csv(
+                {_sql_string(str(file.path))},
+                header = true, auto_detect = false, columns = {columns},
+                delim = {_sql_string(spec.delimiter)}, quote = '"', escape = '"',
+                compression = '{"gzip" if file.is_gzip else "none"}',
+                ignore_errors = true, store_rejects = true,
+                rejects_table = '_landing_reject_errors', rejects_scan = '_landing_reject_scans'
+            )
+            """
+        )
+
+    def _insert_batch(self, match: HeaderMatch, file_id: int) -> tuple[int, int]:
+        """Move the scratch tables into ``raw.<format>`` and ``landing.rejects``; returns (loaded, rejected)."""
+        con = self.con
+        spec = match.spec
+        # One reject per line, its reason naming the column (by the file's own header) and the value.
+        header_names = ", ".join(
+            f"('c{i}', {_sql_string(name.strip() or f'column {i + 1}')})" for i, name in enumerate(match.header)
+        )
+        # A short row is reported once per missing cell; keep the first report of each kind per line.
+        con.execute(
+            f"""
+            insert into landing.rejects
+            with first_of_kind as (
+                select
+                    e.line,
+                    e.error_type,
+                    arg_min(e.csv_line, e.column_idx) as csv_line,
+                    arg_min(e.error_message, e.column_idx) as error_message,
+                    arg_min(e.column_name, e.column_idx) as column_name,
+                    min(e.column_idx) as column_idx
+                from temp._landing_reject_errors as e
+                group by e.line, e.error_type
+            )
+            select
+                {file_id},
+                f.line,
+                ltrim(any_value(f.csv_line), chr(13) || chr(10)),
+                string_agg(
+                    lower(cast(f.error_type as varchar))
+                    || case when f.error_type in ('MISSING COLUMNS', 'TOO MANY COLUMNS') then ''
+                            else coalesce(' at column "' || h.header || '"', '') end
+                    || ': ' || f.error_message,
+                    '; ' order by f.column_idx
+                )
+            from first_of_kind as f
+            left join (values {header_names}) as h(cname, header) on h.cname = f.column_name
+            group by f.line
+            """
+        )
+        rejected = con.execute(
+            "select count(distinct line) from temp._landing_reject_errors"
+        ).fetchone()[0]
+        loaded = con.execute("select count(*) from temp._landing_batch").fetchone()[0]
+        # Lines of good rows: the record numbers (header = line 1) that were not rejected, in file order.
+        if rejected == 0:
+            line_source = "select rowid as ordinal, rowid + 2 as line from temp._landing_batch"
+        else:
+            line_source = f"""
+                select row_number() over (order by range) - 1 as ordinal, range as line
+                from range(2, {loaded + rejected + 2})
+                where range not in (select line from temp._landing_reject_errors)
+            """
+        selected = ", ".join(
+            f'b.c{match.positions[c]}' if c in match.positions else "cast(null as varchar)"
+            for c in spec.column_names
+        )
+        target = ", ".join(f'"{c}"' for c in spec.column_names)
+        con.execute(
+            f"""
+            insert into raw."{spec.raw_table}" (_file_id, _line, {target})
+            select {file_id}, l.line, {selected}
+            from temp._landing_batch as b
+            join ({line_source}) as l on l.ordinal = b.rowid
+            """
+        )
+        return loaded, rejected
+
+
+def land(warehouse: Path, landing_dir: Path, progress: Callable[[LandingFile], None] | None = None) -> LandingReport:
+    """Land every new file under ``landing_dir`` into the warehouse file."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        return Lander(con, landing_dir).land_all(progress)

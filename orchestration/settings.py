@@ -1,0 +1,85 @@
+"""Where everything lives. Every path a run writes is under ``CDRWH_HOME`` (DESIGN §1)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = "data"
+
+_DAGSTER_YAML = """\
+# Written by cdr-warehouse. DuckDB takes one writer per file, so runs are queued one at a time.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def rates(self) -> Path:
+        return self.home / "rates"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def serving(self) -> Path:
+        return self.home / "serving.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return Path(os.environ.get("DAGSTER_HOME") or self.home / "dagster")
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+
+def paths() -> Paths:
+    """The paths for the current ``CDRWH_HOME`` (read on every call, so tests can repoint it)."""
+    home = os.environ.get("CDRWH_HOME") or DEFAULT_HOME
+    home_path = Path(home)
+    if not home_path.is_absolute():
+        home_path = Path.cwd() / home_path
+    return Paths(home_path.resolve())
+
+
+def configure_environment() -> Paths:
+    """Make ``CDRWH_HOME`` absolute, derive ``DAGSTER_HOME`` and dbt's paths from it, create folders.
+
+    dbt and Dagster read these variables, and dbt may run in a subprocess with another working
+    directory, so a relative ``CDRWH_HOME`` is resolved once here.
+    """
+    p = paths()
+    os.environ["CDRWH_HOME"] = str(p.home)
+    os.environ.setdefault("DAGSTER_HOME", str(p.home / "dagster"))
+    os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    os.environ["DBT_LOG_PATH"] = str(p.dbt_logs)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    for folder in (p.landing, p.rates, p.exports, p.dagster_home, p.dbt_target, p.dbt_logs):
+        folder.mkdir(parents=True, exist_ok=True)
+    dagster_yaml = p.dagster_home / "dagster.yaml"
+    if not dagster_yaml.exists():
+        dagster_yaml.write_text(_DAGSTER_YAML)
+    return p

@@ -1,0 +1,36 @@
+-- Every UTC day and vendor of daily_vendor_summary holds exactly the calls and money of fct_calls.
+with
+
+facts as (
+
+    select
+        call_date,
+        source_vendor,
+        count(*) as num_calls,
+        sum(vendor_charge) as total_cost,
+        sum(coalesce(vendor_fees, 0)) as fees
+    from {{ ref('fct_calls') }}
+    group by call_date, source_vendor
+
+),
+
+summary as (
+
+    select
+        call_date,
+        source_vendor,
+        num_calls,
+        total_cost,
+        connect_fees + usf_fees + ccrf + cnam_lookup_fees as fees
+    from {{ ref('daily_vendor_summary') }}
+
+)
+
+select *
+from facts
+full outer join summary
+    on facts.call_date = summary.call_date
+    and facts.source_vendor = summary.source_vendor
+where facts.num_calls is distinct from summary.num_calls
+    or facts.total_cost is distinct from summary.total_cost
+    or facts.fees is distinct from summary.fees
