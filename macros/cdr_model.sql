@@ -65,26 +65,15 @@
 {%- endmacro %}
 
 {#-
-    The vendor's call key: the natural key the format declaration names (orchestration/formats),
-    carried into dbt as meta.natural_key on the generated source. Values are trimmed and lower-cased.
+    The vendor's call key: the natural key columns its format declaration names (orchestration/formats),
+    given to dbt by the generated macro format_natural_key. Values are trimmed and lower-cased.
 -#}
-{% macro vendor_call_key(source_name, table_name) -%}
-    {%- set key = [] -%}
-    {%- if execute -%}
-        {%- for node in graph.sources.values()
-                if node.source_name == source_name and node.name == table_name -%}
-            {%- do key.extend(node.meta.natural_key) -%}
-        {%- endfor -%}
-        {%- if not key -%}
-            {{ exceptions.raise_compiler_error(
-                "source " ~ source_name ~ "." ~ table_name ~ " has no meta.natural_key") }}
-        {%- endif -%}
-    {%- endif -%}
+{% macro vendor_call_key(format_name) -%}
     {%- set parts = [] -%}
-    {%- for column in key -%}
+    {%- for column in format_natural_key(format_name) -%}
         {%- do parts.append("coalesce(lower(trim(" ~ column ~ ")), '')") -%}
     {%- endfor -%}
-    {{ parts | join(" || '|' || ") if parts else "''" }}
+    {{ parts | join(" || '|' || ") }}
 {%- endmacro %}
 
 {% macro cdr_id(vendor_expr, key_expr) -%}

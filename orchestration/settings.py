@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,9 +74,14 @@ def configure_environment() -> Paths:
     """
     p = paths()
     os.environ["CDRWH_HOME"] = str(p.home)
+    # dbt is installed beside this interpreter; make it findable when the venv is not activated.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("DAGSTER_HOME", str(p.home / "dagster"))
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
     os.environ["DBT_LOG_PATH"] = str(p.dbt_logs)
+    os.environ["DBT_TARGET_PATH"] = str(p.dbt_target)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     for folder in (p.landing, p.rates, p.exports, p.dagster_home, p.dbt_target, p.dbt_logs):
         folder.mkdir(parents=True, exist_ok=True)

@@ -53,12 +53,25 @@ def sources_yaml(vendor: str, specs: list[FormatSpec]) -> str:
     return _HEADER + yaml.safe_dump(document, sort_keys=False, width=110)
 
 
+def natural_keys_macro() -> str:
+    """A macro mapping each format to its natural key columns, for ``vendor_call_key`` in staging."""
+    keys = ", ".join(f"'{spec.name}': {list(spec.natural_key)!r}" for spec in FORMATS)
+    return (
+        "{#- " + _HEADER.replace("# ", "").replace("\n", " ").strip() + " -#}\n"
+        "{% macro format_natural_key(format_name) -%}\n"
+        f"    {{{{ return({{{keys}}}[format_name]) }}}}\n"
+        "{%- endmacro %}\n"
+    )
+
+
 def generated_files(project_dir: Path = PROJECT_DIR) -> dict[Path, str]:
     by_vendor = groupby(sorted(FORMATS, key=lambda f: f.vendor), key=lambda f: f.vendor)
-    return {
+    files = {
         project_dir / "models" / "staging" / vendor / f"_{vendor}__sources.yml": sources_yaml(vendor, list(specs))
         for vendor, specs in by_vendor
     }
+    files[project_dir / "macros" / "generated" / "format_natural_keys.sql"] = natural_keys_macro()
+    return files
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ typed as (
 renamed as (
 
     select
-        {{ cdr_id("'callr'", vendor_call_key('callr', 'callr_cdr')) }} as cdr_id,
+        {{ cdr_id("'callr'", vendor_call_key('callr_cdr')) }} as cdr_id,
         'callr' as source_vendor,
         'callr_cdr' as source_format,
         _file_id as source_file_id,

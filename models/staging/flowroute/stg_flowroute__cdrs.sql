@@ -21,7 +21,7 @@ sip_codes as (
 renamed as (
 
     select
-        {{ cdr_id("'flowroute'", vendor_call_key('flowroute', 'flowroute_cdr')) }} as cdr_id,
+        {{ cdr_id("'flowroute'", vendor_call_key('flowroute_cdr')) }} as cdr_id,
         'flowroute' as source_vendor,
         'flowroute_cdr' as source_format,
         _file_id as source_file_id,

@@ -1,0 +1,33 @@
+"""The dbt project, built once for Dagster and the CLI; its manifest is refreshed when the project changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import PROJECT_DIR, configure_environment
+
+_PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
+
+_paths = configure_environment()
+
+DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target_path=_paths.dbt_target)
+
+
+def _newest_input_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _PROJECT_INPUTS:
+        path = project_dir / name
+        candidates = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        for candidate in candidates:
+            newest = max(newest, candidate.stat().st_mtime)
+    return newest
+
+
+def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """Run ``dbt parse`` when the manifest is missing or older than the project's files."""
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime(project.project_dir):
+        project.preparer.prepare(project)
+    return manifest

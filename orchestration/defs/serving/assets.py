@@ -1,0 +1,30 @@
+"""serving.duckdb: the analysts' read-only snapshot, published after every successful build."""
+
+import dagster as dg
+
+from orchestration.defs.dbt.assets import cdr_dbt_models
+from orchestration.serving import publish_snapshot
+from orchestration.settings import paths
+
+_PUBLISHED_GROUPS = {"marts", "exports", "reference"}
+
+
+@dg.asset(
+    key=["serving", "snapshot"],
+    group_name="serving",
+    kinds={"duckdb"},
+    deps=[key for key in cdr_dbt_models.keys if key.path[0] in _PUBLISHED_GROUPS],
+    description="$CDRWH_HOME/serving.duckdb: marts, exports, landing accounting and reference tables.",
+)
+def serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    p = paths()
+    snapshot = publish_snapshot(p.warehouse, p.serving)
+    context.log.info(f"published {snapshot.path} with {len(snapshot.tables)} tables")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(snapshot.path)),
+            "tables": len(snapshot.tables),
+            "fct_calls_rows": snapshot.tables.get("marts.fct_calls", 0),
+            "published_at": snapshot.published_at.isoformat(),
+        }
+    )

@@ -1,0 +1,80 @@
+"""Run the Dagster pipeline job in this process and summarise what it did (``cdrwh run``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from orchestration.settings import configure_environment
+
+_KEEP_DBT_RUN_FOLDERS = 5
+
+
+@dataclass
+class PipelineResult:
+    success: bool
+    run_id: str
+    landing: dict[str, Any] = field(default_factory=dict)
+    nodes: Counter = field(default_factory=Counter)
+    """dbt results by (resource type, status), e.g. ("test", "pass")."""
+    failures: list[str] = field(default_factory=list)
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    step_errors: list[str] = field(default_factory=list)
+
+    def count(self, resource_type: str, *statuses: str) -> int:
+        return sum(n for (kind, status), n in self.nodes.items() if kind == resource_type and status in statuses)
+
+    @property
+    def tests_failed(self) -> int:
+        return self.count("test", "fail", "error") + self.count("unit_test", "fail", "error")
+
+
+def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
+    """Execute the ``cdr_pipeline`` job (land, dbt build, publish) in process."""
+    paths = configure_environment()
+    from orchestration.definitions import defs
+    from orchestration.defs.jobs import PIPELINE_JOB_NAME
+
+    job = defs().resolve_job_def(PIPELINE_JOB_NAME)
+    instance = instance or dg.DagsterInstance.get()
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    summary = PipelineResult(success=result.success, run_id=result.run_id)
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            summary.step_errors.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            metadata = {k: v.value for k, v in materialization.metadata.items()}
+            if materialization.asset_key == dg.AssetKey(["landing", "files"]):
+                summary.landing = metadata
+            elif materialization.asset_key == dg.AssetKey(["serving", "snapshot"]):
+                summary.snapshot = metadata
+    _read_dbt_results(paths.dbt_target, result.run_id, summary)
+    _prune_dbt_run_folders(paths.dbt_target)
+    return summary
+
+
+def _read_dbt_results(target: Path, run_id: str, summary: PipelineResult) -> None:
+    for run_results in sorted(target.glob(f"*-{run_id[:7]}-*/run_results.json")):
+        for node in json.loads(run_results.read_text())["results"]:
+            resource_type = node["unique_id"].split(".")[0]
+            summary.nodes[(resource_type, node["status"])] += 1
+            if node["status"] in ("fail", "error"):
+                summary.failures.append(f"{node['unique_id']}: {(node.get('message') or '').strip()}")
+
+
+def _prune_dbt_run_folders(target: Path) -> None:
+    """Each dbt invocation writes its own folder of artifacts; keep only the newest few."""
+    runs = sorted((p for p in target.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[_KEEP_DBT_RUN_FOLDERS:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,80 @@
+"""Figures read from the serving snapshot, for ``cdrwh demo`` and ``cdrwh status``."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+DAY_FIGURES_SQL = """
+select
+    source_vendor,
+    max(vendor_currency) as currency,
+    sum(calls) as calls,
+    sum(answered_calls) as answered,
+    round(100.0 * sum(answered_calls) / nullif(sum(calls), 0), 1) as asr_pct,
+    round(100.0 * (sum(answered_calls) + sum(busy_calls) + sum(no_answer_calls)) / nullif(sum(calls), 0), 1)
+        as ner_pct,
+    round(1.0 * sum(total_duration_s) / nullif(sum(answered_calls), 0), 1) as acd_s,
+    round(sum(billed_minutes), 1) as billed_minutes,
+    round(sum(vendor_charge), 2) as vendor_charge
+from marts.daily_traffic
+where call_date = ?
+group by source_vendor
+order by source_vendor
+"""
+
+
+class NoSnapshot(RuntimeError):
+    pass
+
+
+def open_snapshot(serving: Path) -> duckdb.DuckDBPyConnection:
+    if not serving.exists():
+        raise NoSnapshot(f"no serving snapshot at {serving} yet: run `cdrwh run` (or `make demo`) first")
+    return duckdb.connect(str(serving), read_only=True)
+
+
+def latest_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    return con.execute("select max(call_date) from marts.daily_traffic").fetchone()[0]
+
+
+def day_figures(con: duckdb.DuckDBPyConnection, day: date) -> tuple[list[str], list[tuple]]:
+    relation = con.execute(DAY_FIGURES_SQL, [day])
+    return [d[0] for d in relation.description], relation.fetchall()
+
+
+def landing_summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    relation = con.execute(
+        """
+        select status, coalesce(format, '-') as format, count(*) as files, sum(rows_read) as rows_read,
+               sum(rows_loaded) as rows_loaded, sum(rows_rejected) as rows_rejected, max(landed_at) as last_landed
+        from landing.files group by all order by status, format
+        """
+    )
+    return [d[0] for d in relation.description], relation.fetchall()
+
+
+def format_table(columns: list[str], rows: list[tuple]) -> str:
+    """A plain aligned text table (numbers right-aligned)."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)]
+    numeric = [bool(rows) and all(isinstance(row[i], (int, float, Decimal)) or row[i] is None for row in rows)
+               for i in range(len(columns))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (float, Decimal)):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def cdrwh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private CDRWH_HOME: everything a run writes goes under it."""
+    home = tmp_path / "cdrwh"
+    (home / "landing").mkdir(parents=True)
+    monkeypatch.setenv("CDRWH_HOME", str(home))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return home
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], *, newline: str = "\n", bom: bool = False) -> Path:
+    """A CSV file written as vendors do (quoting only where needed)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=newline)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(("\ufeff" if bom else "") + buffer.getvalue(), encoding="utf-8", newline="")
+    return path

@@ -1,0 +1,197 @@
+"""Landing guarantees (DESIGN §4) on crafted files: accounting, rejects, idempotency, one transaction a file."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.formats import FORMATS_BY_NAME
+from orchestration.landing.loader import Lander, land
+from orchestration.landing.reconcile import accounting_mismatches
+from tests.conftest import write_csv
+
+FLOWROUTE = list(FORMATS_BY_NAME["flowroute_cdr"].column_names)
+
+
+def flowroute_row(n: int, **values: str) -> list[str]:
+    row = {c: "" for c in FLOWROUTE}
+    row.update(
+        direction="Outbound", start_time=f"2026-10-01 10:00:{n:02d}+00", end_time=f"2026-10-01 10:01:{n:02d}+00",
+        destination="12065550100", callerid="+12065550111", total_cost="0.01000000", result="Completed",
+        duration="60", billed_duration="60", sip_callid=f"call-{n}",
+    )
+    row.update(values)
+    return [row[c] for c in FLOWROUTE]
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse.duckdb"
+
+
+def test_rows_land_with_file_id_and_line(landing: Path, warehouse: Path) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), flowroute_row(2)])
+    report = land(warehouse, landing)
+    assert [(o.status, o.rows_read, o.rows_loaded, o.rows_rejected) for o in report.outcomes] == [
+        ("loaded", 2, 2, 0)
+    ]
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select _file_id, _line, sip_callid from raw.flowroute_cdr order by _line") == [
+            (1, 2, "call-1"), (1, 3, "call-2")
+        ]
+        assert rows(con, "select path, format, status, size_bytes from landing.files") == [
+            ("a.csv", "flowroute_cdr", "loaded", (landing / "a.csv").stat().st_size)
+        ]
+
+
+def test_bad_rows_are_rejected_with_line_text_and_reason_and_good_rows_still_land(
+    landing: Path, warehouse: Path
+) -> None:
+    short = flowroute_row(2)[:4]
+    long = [*flowroute_row(3), "surplus"]
+    write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), short, long, flowroute_row(4)])
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (4, 2, 2)
+    with duckdb.connect(str(warehouse)) as con:
+        rejects = rows(con, "select line, raw_text, reason from landing.rejects order by line")
+        assert [r[0] for r in rejects] == [3, 4]
+        assert rejects[0][1] == ",".join(short)
+        assert "missing columns" in rejects[0][2] and "Expected Number of Columns: 26 Found: 4" in rejects[0][2]
+        assert "too many columns" in rejects[1][2]
+        # Good rows keep their own line numbers around the rejected ones.
+        assert rows(con, "select _line, sip_callid from raw.flowroute_cdr order by _line") == [
+            (2, "call-1"), (5, "call-4")
+        ]
+        assert accounting_mismatches(con) == []
+
+
+def test_invalid_utf8_is_rejected_naming_the_column(landing: Path, warehouse: Path) -> None:
+    path = write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), flowroute_row(2, number_alias="XX")])
+    path.write_bytes(path.read_bytes().replace(b"XX", b"\xff\xfe"))
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (1, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        ((line, reason),) = rows(con, "select line, reason from landing.rejects")
+    assert line == 3
+    assert "invalid encoding" in reason and 'column "number_alias"' in reason
+
+
+def test_gzip_bom_and_crlf_files_land(landing: Path, warehouse: Path) -> None:
+    plain = write_csv(landing / "bom_crlf.csv", FLOWROUTE, [flowroute_row(1)], newline="\r\n", bom=True)
+    compressed = landing / "zipped.csv.gz"
+    compressed.write_bytes(gzip.compress(
+        write_csv(landing / "tmp.csv", FLOWROUTE, [flowroute_row(2), flowroute_row(3)]).read_bytes()))
+    (landing / "tmp.csv").unlink()
+    report = land(warehouse, landing)
+    assert sorted((o.path, o.status, o.rows_loaded) for o in report.outcomes) == [
+        ("bom_crlf.csv", "loaded", 1), ("zipped.csv.gz", "loaded", 2)
+    ]
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select direction, sip_callid from raw.flowroute_cdr where sip_callid = 'call-1'") == [
+            ("Outbound", "call-1")
+        ]
+    assert plain.exists()
+
+
+def test_same_content_under_another_name_lands_once(landing: Path, warehouse: Path) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1)])
+    (landing / "again").mkdir()
+    (landing / "again" / "copy.csv").write_bytes((landing / "a.csv").read_bytes())
+    os.utime(landing / "again" / "copy.csv", (2_000_000_000, 2_000_000_000))
+    report = land(warehouse, landing)
+    assert [(o.path, o.status) for o in report.outcomes] == [("a.csv", "loaded"), ("again/copy.csv", "duplicate")]
+    assert report.outcomes[1].reason == "same content as a.csv"
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select count(*) from raw.flowroute_cdr") == [(1,)]
+
+
+def test_second_run_with_no_new_files_changes_nothing(landing: Path, warehouse: Path) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), flowroute_row(2)[:3]])
+    (landing / "notes.txt").write_text("not a CDR")
+    first = land(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        before = [rows(con, f"select * from {t} order by all") for t in ("landing.files", "landing.rejects",
+                                                                        "raw.flowroute_cdr")]
+    # Touching a file without changing it does not land it again either.
+    os.utime(landing / "a.csv", (2_000_000_000, 2_000_000_000))
+    second = land(warehouse, landing)
+    assert len(first.outcomes) == 2 and second.outcomes == []
+    assert second.skipped == 2
+    with duckdb.connect(str(warehouse)) as con:
+        after = [rows(con, f"select * from {t} order by all") for t in ("landing.files", "landing.rejects",
+                                                                       "raw.flowroute_cdr")]
+    assert before == after
+
+
+def test_unrecognised_files_are_recorded_as_rejected_with_the_reason(landing: Path, warehouse: Path) -> None:
+    write_csv(landing / "mystery.csv", ["foo", "bar"], [["1", "2"]])
+    (landing / "notes.txt").write_text("hello")
+    (landing / "empty.csv").write_text("")
+    (landing / ".hidden.csv").write_text("ignored")
+    (landing / "upload.csv.part").write_text("still arriving")
+    outcomes = {o.path: o for o in land(warehouse, landing).outcomes}
+    assert set(outcomes) == {"mystery.csv", "notes.txt", "empty.csv"}
+    assert all(o.status == "rejected" and o.rows_read == 0 for o in outcomes.values())
+    assert "no declared format matches" in outcomes["mystery.csv"].reason
+    assert "Expected: flowroute_cdr needs" in outcomes["mystery.csv"].reason
+    assert "unsupported file type" in outcomes["notes.txt"].reason
+    assert "empty" in outcomes["empty.csv"].reason
+
+
+def test_folder_named_after_a_format_pins_it(landing: Path, warehouse: Path) -> None:
+    write_csv(landing / "callr_cdr" / "x.csv", FLOWROUTE, [flowroute_row(1)])
+    (outcome,) = land(warehouse, landing).outcomes
+    assert outcome.status == "rejected"
+    assert "the folder pins callr_cdr" in outcome.reason
+
+
+def test_a_crash_mid_file_leaves_nothing_and_the_next_run_lands_it_whole(
+    landing: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), flowroute_row(2)[:2], flowroute_row(3)])
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut after the rows were inserted")
+
+    # The rows and rejects are written, then recording the file fails: the transaction must roll back.
+    monkeypatch.setattr(Lander, "_record", crash)
+    with pytest.raises(RuntimeError, match="power cut"):
+        land(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select count(*) from raw.flowroute_cdr") == [(0,)]
+        assert rows(con, "select count(*) from landing.rejects") == [(0,)]
+        assert rows(con, "select count(*) from landing.files") == [(0,)]
+    monkeypatch.undo()
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_rejected) == ("loaded", 2, 1)
+
+
+def test_accounting_check_catches_rows_missing_from_raw(landing: Path, warehouse: Path) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), flowroute_row(2)])
+    land(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        assert accounting_mismatches(con) == []
+        con.execute("delete from raw.flowroute_cdr where _line = 3")
+        ((file_id, path, read, loaded, in_raw, rejected, in_rejects),) = accounting_mismatches(con)
+    assert (path, read, loaded, in_raw) == ("a.csv", 2, 2, 1)
+
+
+def test_header_only_file_lands_with_zero_rows(landing: Path, warehouse: Path) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [])
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.status, outcome.rows_read) == ("loaded", 0)
