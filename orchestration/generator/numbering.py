@@ -167,7 +167,7 @@ def draw_number(rng: random.Random, iso: str, line_type: LineType = LineType.FIX
         digits = country.calling_code + _draw_national(rng, country, line_type)
         if is_valid_for(digits, iso, line_type):
             return PhoneNumber(digits, country, line_type)
-    raise ValueError(f"no valid {line_type.value} number for {iso} in {_MAX_DRAWS} draws; check its templates")
+    raise ValueError(f"no valid {line_type.value} number for {iso} in {_MAX_DRAWS} draws (see its templates)")
 
 
 def has_line_type(iso: str, line_type: LineType) -> bool:
