@@ -41,12 +41,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else configure_environment().landing
     start = args.start or (datetime.now(timezone.utc).date() - timedelta(days=args.days))
     progress = _progress_printer("generating")
-    summary = generate(out, days=args.days, calls_per_day=args.calls_per_day, seed=args.seed, start=start,
-                       progress=progress)
+    summary = generate(
+        out, days=args.days, calls_per_day=args.calls_per_day, seed=args.seed, start=start, progress=progress
+    )
     progress.done()
     per_format = ", ".join(f"{name} {rows:,}" for name, rows in sorted(summary.rows_by_format.items()))
-    print(f"Wrote {len(summary.files)} files with {summary.calls:,} calls ({per_format}), "
-          f"{summary.first_day} to {summary.last_day}, into {out}")
+    print(
+        f"Wrote {len(summary.files)} files with {summary.calls:,} calls ({per_format}), "
+        f"{summary.first_day} to {summary.last_day}, into {out}"
+    )
     return 0
 
 
@@ -54,7 +57,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.pipeline import run_pipeline
 
     p = configure_environment()
-    print(f"Running cdr_pipeline on {p.home}: land new files, dbt build, publish serving.duckdb ...", flush=True)
+    print(
+        f"Running cdr_pipeline on {p.home}: land new files, dbt build, publish serving.duckdb ...", flush=True
+    )
     result = run_pipeline()
     landing = result.landing
     if landing:
@@ -72,7 +77,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for failure in result.failures:
         print(f"  FAILED {failure}")
     if result.snapshot:
-        print(f"Published {result.snapshot['path']} (marts.fct_calls: {result.snapshot['fct_calls_rows']:,} rows)")
+        print(
+            f"Published {result.snapshot['path']} (marts.fct_calls: {result.snapshot['fct_calls_rows']:,} rows)"
+        )
     if not result.success:
         for error in result.step_errors:
             print(f"  step failed: {error.splitlines()[0]}")
@@ -125,7 +132,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         writer.writerow(columns)
         writer.writerows(rows)
     elif args.format == "json":
-        json.dump([dict(zip(columns, row)) for row in rows], sys.stdout, default=str, indent=1)
+        json.dump([dict(zip(columns, row, strict=True)) for row in rows], sys.stdout, default=str, indent=1)
         print()
     else:
         print(format_table(columns, rows))
@@ -139,8 +146,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     p = configure_environment()
     if not any(f.is_file() for f in p.landing.rglob("*")):
         print(f"No files in {p.landing}: generating {DEMO_DAYS} days of sample CDRs.")
-        generate_args = argparse.Namespace(out=None, days=DEMO_DAYS, calls_per_day=DEMO_CALLS_PER_DAY,
-                                           seed=DEMO_SEED, start=None)
+        generate_args = argparse.Namespace(
+            out=None, days=DEMO_DAYS, calls_per_day=DEMO_CALLS_PER_DAY, seed=DEMO_SEED, start=None
+        )
         cmd_generate(generate_args)
     status = cmd_run(args)
     if status != 0:
@@ -174,17 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(handler=cmd_generate)
 
     commands.add_parser("run", help="run the pipeline job in process: land, dbt build, publish").set_defaults(
-        handler=cmd_run)
+        handler=cmd_run
+    )
     commands.add_parser("status", help="what has landed and what the snapshot holds").set_defaults(
-        handler=cmd_status)
+        handler=cmd_status
+    )
 
     sql = commands.add_parser("sql", help="query the serving snapshot (read-only)")
     sql.add_argument("query")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.set_defaults(handler=cmd_sql)
 
-    commands.add_parser("demo", help="generate sample data if there is none, run, show the day's figures"
-                        ).set_defaults(handler=cmd_demo)
+    commands.add_parser(
+        "demo", help="generate sample data if there is none, run, show the day's figures"
+    ).set_defaults(handler=cmd_demo)
     return parser
 
 

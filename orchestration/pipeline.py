@@ -28,7 +28,9 @@ class PipelineResult:
     step_errors: list[str] = field(default_factory=list)
 
     def count(self, resource_type: str, *statuses: str) -> int:
-        return sum(n for (kind, status), n in self.nodes.items() if kind == resource_type and status in statuses)
+        return sum(
+            n for (kind, status), n in self.nodes.items() if kind == resource_type and status in statuses
+        )
 
     @property
     def tests_failed(self) -> int:

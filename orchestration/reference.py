@@ -16,9 +16,26 @@ from phonenumbers import PhoneNumberType, geocoder
 from orchestration.settings import PROJECT_DIR
 
 # Subscriber parts tried against each area code: enough exchanges that one valid number is found.
-_SAMPLE_SUBSCRIBERS = [f"{nxx}{line}" for nxx in ("234", "345", "456", "567", "678", "789", "212", "312",
-                                                   "410", "520", "610", "720", "830", "940")
-                       for line in ("1234", "5678")]
+_SAMPLE_SUBSCRIBERS = [
+    f"{nxx}{line}"
+    for nxx in (
+        "234",
+        "345",
+        "456",
+        "567",
+        "678",
+        "789",
+        "212",
+        "312",
+        "410",
+        "520",
+        "610",
+        "720",
+        "830",
+        "940",
+    )
+    for line in ("1234", "5678")
+]
 
 _NANP_TYPES = {
     PhoneNumberType.TOLL_FREE: "toll_free",
@@ -40,12 +57,14 @@ def country_calling_codes() -> list[dict[str, str]]:
     for code, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
         geographic = [r for r in regions if r != "001"]
         for position, region in enumerate(geographic):
-            rows.append({
-                "iso_country": region,
-                "country_name": geocoder._region_display_name(region, "en") or region,
-                "calling_code": str(code),
-                "is_main_country": "true" if position == 0 else "false",
-            })
+            rows.append(
+                {
+                    "iso_country": region,
+                    "country_name": geocoder._region_display_name(region, "en") or region,
+                    "calling_code": str(code),
+                    "is_main_country": "true" if position == 0 else "false",
+                }
+            )
     return sorted(rows, key=lambda r: r["iso_country"])
 
 
@@ -62,11 +81,13 @@ def nanp_area_codes() -> list[dict[str, str]]:
                 regions[region] += 1
                 types[_NANP_TYPES.get(phonenumbers.number_type(number), "geographic")] += 1
         if regions:
-            rows.append({
-                "area_code": str(npa),
-                "iso_country": regions.most_common(1)[0][0],
-                "number_type": types.most_common(1)[0][0],
-            })
+            rows.append(
+                {
+                    "area_code": str(npa),
+                    "iso_country": regions.most_common(1)[0][0],
+                    "number_type": types.most_common(1)[0][0],
+                }
+            )
     return rows
 
 

@@ -15,7 +15,9 @@ def cdrwh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], *, newline: str = "\n", bom: bool = False) -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], *, newline: str = "\n", bom: bool = False
+) -> Path:
     """A CSV file written as vendors do (quoting only where needed)."""
     import csv
     import io

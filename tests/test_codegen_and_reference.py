@@ -11,8 +11,11 @@ from orchestration.settings import PROJECT_DIR
 
 
 def test_committed_dbt_files_match_the_format_declarations() -> None:
-    stale = [str(path.relative_to(PROJECT_DIR)) for path, text in generated_files().items()
-             if not path.exists() or path.read_text() != text]
+    stale = [
+        str(path.relative_to(PROJECT_DIR))
+        for path, text in generated_files().items()
+        if not path.exists() or path.read_text() != text
+    ]
     assert stale == [], f"run `python -m orchestration.formats.codegen`; stale: {stale}"
 
 
@@ -23,7 +26,9 @@ def test_every_format_has_a_source_a_staging_model_and_a_status_map() -> None:
         assert list(staging.glob(f"stg_{spec.vendor}__*.sql")), spec.vendor
         assert (PROJECT_DIR / "seeds" / f"status_map_{spec.vendor}.csv").exists(), spec.vendor
         unioned = (PROJECT_DIR / "models" / "intermediate" / "int_calls__unioned.sql").read_text()
-        assert f"ref('stg_{spec.vendor}__cdrs')" in unioned, f"add stg_{spec.vendor}__cdrs to int_calls__unioned"
+        assert f"ref('stg_{spec.vendor}__cdrs')" in unioned, (
+            f"add stg_{spec.vendor}__cdrs to int_calls__unioned"
+        )
 
 
 def _seed(name: str) -> list[dict[str, str]]:
@@ -42,7 +47,13 @@ def test_nanp_area_codes_split_us_canada_caribbean_and_toll_free() -> None:
     assert rows["876"]["iso_country"] == "JM"
     assert rows["787"]["iso_country"] == "PR"
     assert {code for code, r in rows.items() if r["number_type"] == "toll_free"} == {
-        "800", "833", "844", "855", "866", "877", "888"
+        "800",
+        "833",
+        "844",
+        "855",
+        "866",
+        "877",
+        "888",
     }
     assert rows["900"]["number_type"] == "premium"
     assert "999" not in rows

@@ -21,9 +21,17 @@ def test_assets_cover_landing_every_dbt_layer_and_serving(definitions: dg.Defini
     keys = {key.to_user_string() for key in definitions.resolve_all_asset_keys()}
     assert {"landing/files", "landing/rejects", "raw/flowroute_cdr", "raw/callr_cdr"} <= keys
     assert {"staging/stg_flowroute__cdrs", "staging/stg_callr__cdrs"} <= keys
-    assert {"intermediate/int_calls__unioned", "intermediate/int_calls__deduplicated",
-            "intermediate/int_calls__enriched"} <= keys
-    assert {"marts/fct_calls", "marts/daily_traffic", "marts/daily_vendor_summary", "serving/snapshot"} <= keys
+    assert {
+        "intermediate/int_calls__unioned",
+        "intermediate/int_calls__deduplicated",
+        "intermediate/int_calls__enriched",
+    } <= keys
+    assert {
+        "marts/fct_calls",
+        "marts/daily_traffic",
+        "marts/daily_vendor_summary",
+        "serving/snapshot",
+    } <= keys
     assert {"reference/country_calling_codes", "reference/status_map_callr"} <= keys
 
 
@@ -36,9 +44,13 @@ def test_dbt_sources_are_the_landing_assets(definitions: dg.Definitions) -> None
 
 
 def test_dbt_tests_and_landing_accounting_are_asset_checks(definitions: dg.Definitions) -> None:
-    checks = {(k.asset_key.to_user_string(), k.name) for k in definitions.resolve_asset_graph().asset_check_keys}
+    checks = {
+        (k.asset_key.to_user_string(), k.name) for k in definitions.resolve_asset_graph().asset_check_keys
+    }
     assert ("landing/files", "landing_accounting") in checks
-    assert any(asset == "marts/fct_calls" and name.startswith("unique_fct_calls_cdr_id") for asset, name in checks)
+    assert any(
+        asset == "marts/fct_calls" and name.startswith("unique_fct_calls_cdr_id") for asset, name in checks
+    )
 
 
 def test_job_schedule_and_sensor(definitions: dg.Definitions) -> None:
@@ -50,7 +62,9 @@ def test_job_schedule_and_sensor(definitions: dg.Definitions) -> None:
     assert sensor.job_name == "cdr_pipeline"
 
 
-def test_sensor_requests_a_run_only_when_landing_changes(definitions: dg.Definitions, cdrwh_home: Path) -> None:
+def test_sensor_requests_a_run_only_when_landing_changes(
+    definitions: dg.Definitions, cdrwh_home: Path
+) -> None:
     sensor = definitions.resolve_sensor_def("new_landing_files")
     with dg.instance_for_test() as instance:
         first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))

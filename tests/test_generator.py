@@ -174,7 +174,7 @@ def test_flowroute_header_variants_follow_the_declaration(generated) -> None:
     older = min(headers, key=len)
     assert "sip_callid" not in older and len(older) == 25
     wider = max(headers, key=len)
-    assert not set(wider[len(declared):]) & set(declared)
+    assert not set(wider[len(declared) :]) & set(declared)
 
 
 def test_every_flowroute_variant_also_comes_gzipped_within_nine_days() -> None:
@@ -358,7 +358,8 @@ def test_starts_are_ordered_busier_in_business_hours_and_one_crosses_midnight() 
 def test_late_calls_cross_midnight_in_the_files(generated) -> None:
     out, _, _ = generated
     crossing = [
-        r for r in rows_of(out, "flowroute")
+        r
+        for r in rows_of(out, "flowroute")
         if flowroute_time(r["end_time"]).date() > flowroute_time(r["start_time"]).date()
     ]
     assert crossing
@@ -377,10 +378,15 @@ def test_called_numbers_are_valid_numbers_of_their_country(generated) -> None:
         assert phonenumbers.is_valid_number(parsed), called
         if "number_country_code" in row:
             assert phonenumbers.region_code_for_number(parsed) == row["number_country_code"]
-    countries = {phonenumbers.region_code_for_number(phonenumbers.parse(r["number"]))
-                 for r in callr_rows if r.get("number")}
-    countries |= {phonenumbers.region_code_for_number(phonenumbers.parse("+" + r["destination"]))
-                  for r in flowroute_rows}
+    countries = {
+        phonenumbers.region_code_for_number(phonenumbers.parse(r["number"]))
+        for r in callr_rows
+        if r.get("number")
+    }
+    countries |= {
+        phonenumbers.region_code_for_number(phonenumbers.parse("+" + r["destination"]))
+        for r in flowroute_rows
+    }
     assert {"US", "CA", "GB", "FR", "DE", "MX"} <= countries
     tollfree = [r for r in flowroute_rows if r["destination"][1:4] in {"800", "888", "877", "866"}]
     assert tollfree and all(r["line_information"] == "Toll-Free" for r in tollfree)

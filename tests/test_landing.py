@@ -20,9 +20,16 @@ FLOWROUTE = list(FORMATS_BY_NAME["flowroute_cdr"].column_names)
 def flowroute_row(n: int, **values: str) -> list[str]:
     row = {c: "" for c in FLOWROUTE}
     row.update(
-        direction="Outbound", start_time=f"2026-10-01 10:00:{n:02d}+00", end_time=f"2026-10-01 10:01:{n:02d}+00",
-        destination="12065550100", callerid="+12065550111", total_cost="0.01000000", result="Completed",
-        duration="60", billed_duration="60", sip_callid=f"call-{n}",
+        direction="Outbound",
+        start_time=f"2026-10-01 10:00:{n:02d}+00",
+        end_time=f"2026-10-01 10:01:{n:02d}+00",
+        destination="12065550100",
+        callerid="+12065550111",
+        total_cost="0.01000000",
+        result="Completed",
+        duration="60",
+        billed_duration="60",
+        sip_callid=f"call-{n}",
     )
     row.update(values)
     return [row[c] for c in FLOWROUTE]
@@ -52,7 +59,8 @@ def test_rows_land_with_file_id_and_line(landing: Path, warehouse: Path) -> None
     ]
     with duckdb.connect(str(warehouse)) as con:
         assert rows(con, "select _file_id, _line, sip_callid from raw.flowroute_cdr order by _line") == [
-            (1, 2, "call-1"), (1, 3, "call-2")
+            (1, 2, "call-1"),
+            (1, 3, "call-2"),
         ]
         assert rows(con, "select path, format, status, size_bytes from landing.files") == [
             ("a.csv", "flowroute_cdr", "loaded", (landing / "a.csv").stat().st_size)
@@ -71,11 +79,14 @@ def test_bad_rows_are_rejected_with_line_text_and_reason_and_good_rows_still_lan
         rejects = rows(con, "select line, raw_text, reason from landing.rejects order by line")
         assert [r[0] for r in rejects] == [3, 4]
         assert rejects[0][1] == ",".join(short)
-        assert "missing columns" in rejects[0][2] and "Expected Number of Columns: 26 Found: 4" in rejects[0][2]
+        assert (
+            "missing columns" in rejects[0][2] and "Expected Number of Columns: 26 Found: 4" in rejects[0][2]
+        )
         assert "too many columns" in rejects[1][2]
         # Good rows keep their own line numbers around the rejected ones.
         assert rows(con, "select _line, sip_callid from raw.flowroute_cdr order by _line") == [
-            (2, "call-1"), (5, "call-4")
+            (2, "call-1"),
+            (5, "call-4"),
         ]
         assert accounting_mismatches(con) == []
 
@@ -94,17 +105,21 @@ def test_invalid_utf8_is_rejected_naming_the_column(landing: Path, warehouse: Pa
 def test_gzip_bom_and_crlf_files_land(landing: Path, warehouse: Path) -> None:
     plain = write_csv(landing / "bom_crlf.csv", FLOWROUTE, [flowroute_row(1)], newline="\r\n", bom=True)
     compressed = landing / "zipped.csv.gz"
-    compressed.write_bytes(gzip.compress(
-        write_csv(landing / "tmp.csv", FLOWROUTE, [flowroute_row(2), flowroute_row(3)]).read_bytes()))
+    compressed.write_bytes(
+        gzip.compress(
+            write_csv(landing / "tmp.csv", FLOWROUTE, [flowroute_row(2), flowroute_row(3)]).read_bytes()
+        )
+    )
     (landing / "tmp.csv").unlink()
     report = land(warehouse, landing)
     assert sorted((o.path, o.status, o.rows_loaded) for o in report.outcomes) == [
-        ("bom_crlf.csv", "loaded", 1), ("zipped.csv.gz", "loaded", 2)
+        ("bom_crlf.csv", "loaded", 1),
+        ("zipped.csv.gz", "loaded", 2),
     ]
     with duckdb.connect(str(warehouse)) as con:
-        assert rows(con, "select direction, sip_callid from raw.flowroute_cdr where sip_callid = 'call-1'") == [
-            ("Outbound", "call-1")
-        ]
+        assert rows(
+            con, "select direction, sip_callid from raw.flowroute_cdr where sip_callid = 'call-1'"
+        ) == [("Outbound", "call-1")]
     assert plain.exists()
 
 
@@ -114,7 +129,10 @@ def test_same_content_under_another_name_lands_once(landing: Path, warehouse: Pa
     (landing / "again" / "copy.csv").write_bytes((landing / "a.csv").read_bytes())
     os.utime(landing / "again" / "copy.csv", (2_000_000_000, 2_000_000_000))
     report = land(warehouse, landing)
-    assert [(o.path, o.status) for o in report.outcomes] == [("a.csv", "loaded"), ("again/copy.csv", "duplicate")]
+    assert [(o.path, o.status) for o in report.outcomes] == [
+        ("a.csv", "loaded"),
+        ("again/copy.csv", "duplicate"),
+    ]
     assert report.outcomes[1].reason == "same content as a.csv"
     with duckdb.connect(str(warehouse)) as con:
         assert rows(con, "select count(*) from raw.flowroute_cdr") == [(1,)]
@@ -125,16 +143,20 @@ def test_second_run_with_no_new_files_changes_nothing(landing: Path, warehouse: 
     (landing / "notes.txt").write_text("not a CDR")
     first = land(warehouse, landing)
     with duckdb.connect(str(warehouse)) as con:
-        before = [rows(con, f"select * from {t} order by all") for t in ("landing.files", "landing.rejects",
-                                                                        "raw.flowroute_cdr")]
+        before = [
+            rows(con, f"select * from {t} order by all")
+            for t in ("landing.files", "landing.rejects", "raw.flowroute_cdr")
+        ]
     # Touching a file without changing it does not land it again either.
     os.utime(landing / "a.csv", (2_000_000_000, 2_000_000_000))
     second = land(warehouse, landing)
     assert len(first.outcomes) == 2 and second.outcomes == []
     assert second.skipped == 2
     with duckdb.connect(str(warehouse)) as con:
-        after = [rows(con, f"select * from {t} order by all") for t in ("landing.files", "landing.rejects",
-                                                                       "raw.flowroute_cdr")]
+        after = [
+            rows(con, f"select * from {t} order by all")
+            for t in ("landing.files", "landing.rejects", "raw.flowroute_cdr")
+        ]
     assert before == after
 
 
@@ -187,7 +209,7 @@ def test_accounting_check_catches_rows_missing_from_raw(landing: Path, warehouse
     with duckdb.connect(str(warehouse)) as con:
         assert accounting_mismatches(con) == []
         con.execute("delete from raw.flowroute_cdr where _line = 3")
-        ((file_id, path, read, loaded, in_raw, rejected, in_rejects),) = accounting_mismatches(con)
+        ((_, path, read, loaded, in_raw, _, _),) = accounting_mismatches(con)
     assert (path, read, loaded, in_raw) == ("a.csv", 2, 2, 1)
 
 

@@ -29,16 +29,29 @@ OLD, NEW = 1_700_000_000, 1_800_000_000  # file mtimes: landing takes older file
 def cdrwh(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CDRWH_HOME": str(home)}
     env.pop("DAGSTER_HOME", None)
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def flowroute(**values: str) -> list[str]:
     """A Flowroute row; end_time defaults to start_time plus the duration (plus 5 s of ringing)."""
     row = dict.fromkeys(FLOWROUTE, "")
-    row.update(direction="Outbound", destination="12065550100", callerid="+12065550111", total_cost="0.01",
-               result="Completed", duration="60", billed_duration="60", rate="0.01",
-               start_time="2026-10-01 10:00:00+00")
+    row.update(
+        direction="Outbound",
+        destination="12065550100",
+        callerid="+12065550111",
+        total_cost="0.01",
+        result="Completed",
+        duration="60",
+        billed_duration="60",
+        rate="0.01",
+        start_time="2026-10-01 10:00:00+00",
+    )
     row.update(values)
     if not row["end_time"]:
         stamp, offset = row["start_time"][:19], row["start_time"][19:]
@@ -47,74 +60,195 @@ def flowroute(**values: str) -> list[str]:
     return [row[c] for c in FLOWROUTE]
 
 
-CALLR_HEADER = ["callid", "type", "start", "answer", "hangup", "duration", "duration_answered", "duration_billed",
-                "dialstatus", "hangupcause", "hangupsource", "sip_response_code", "cli_number", "cli_country_code",
-                "number", "number_country_code", "did_intl_number", "customer_field",
-                "billing_customer_credit_eur", "billing_customer_debit_eur"]
+CALLR_HEADER = [
+    "callid",
+    "type",
+    "start",
+    "answer",
+    "hangup",
+    "duration",
+    "duration_answered",
+    "duration_billed",
+    "dialstatus",
+    "hangupcause",
+    "hangupsource",
+    "sip_response_code",
+    "cli_number",
+    "cli_country_code",
+    "number",
+    "number_country_code",
+    "did_intl_number",
+    "customer_field",
+    "billing_customer_credit_eur",
+    "billing_customer_debit_eur",
+]
 
 
 def callr(**values: str) -> list[str]:
     row = dict.fromkeys(CALLR_HEADER, "")
-    row.update(start="2026-10-01 09:00:00", answer="2026-10-01 09:00:05", hangup="2026-10-01 09:01:05",
-               duration="65", duration_answered="60", duration_billed="60", dialstatus="ANSWER",
-               hangupcause="16", hangupsource="CALLEE", cli_number="+33612345678", customer_field="ACME-001",
-               billing_customer_credit_eur="0.00", billing_customer_debit_eur="100.00")
+    row.update(
+        start="2026-10-01 09:00:00",
+        answer="2026-10-01 09:00:05",
+        hangup="2026-10-01 09:01:05",
+        duration="65",
+        duration_answered="60",
+        duration_billed="60",
+        dialstatus="ANSWER",
+        hangupcause="16",
+        hangupsource="CALLEE",
+        cli_number="+33612345678",
+        customer_field="ACME-001",
+        billing_customer_credit_eur="0.00",
+        billing_customer_debit_eur="100.00",
+    )
     row.update(values)
     return [row[c] for c in CALLR_HEADER]
 
 
 def write_quirks(landing: Path) -> None:
     quirks = landing / "quirks"
-    write_csv(quirks / "flowroute_quirks.csv", FLOWROUTE, [
-        flowroute(sip_callid="fr-utc", start_time="2026-10-01 18:18:54+00", callerid_country="US"),
-        flowroute(sip_callid="fr-offset", start_time="2026-10-01 23:30:00-02:00"),
-        flowroute(sip_callid="fr-inbound", direction="Inbound", callerid="+442071838750", callerid_country="N/A",
-                  destination="12065550199"),
-        flowroute(sip_callid="fr-ip", customer_ip="203.0.113.7:5060", start_time="2026-10-01 11:00:00+00"),
-        flowroute(sip_callid="fr-money", total_cost="0.12345678", cost_subtotal="0.12000000",
-                  usf_fee="0.00345678", start_time="2026-10-01 12:00:00+00"),
-        flowroute(sip_callid="fr-cancel", result="Cancelled", duration="0", billed_duration="0",
-                  call_fail_sip_code="487", call_fail_reason="Request Terminated", start_time="2026-10-01 13:00:00+00"),
-        flowroute(sip_callid="fr-busy", result="Busy", duration="0", billed_duration="0",
-                  call_fail_sip_code="486", start_time="2026-10-01 13:01:00+00"),
-        flowroute(sip_callid="fr-noanswer", result="No Answer", duration="0", billed_duration="0",
-                  call_fail_sip_code="480", start_time="2026-10-01 13:02:00+00"),
-        flowroute(sip_callid="fr-failed", result="Failed", duration="0", billed_duration="0",
-                  call_fail_sip_code="503", start_time="2026-10-01 13:03:00+00"),
-        flowroute(sip_callid="fr-tollfree", destination="18005550100", start_time="2026-10-01 14:00:00+00"),
-    ])
+    write_csv(
+        quirks / "flowroute_quirks.csv",
+        FLOWROUTE,
+        [
+            flowroute(sip_callid="fr-utc", start_time="2026-10-01 18:18:54+00", callerid_country="US"),
+            flowroute(sip_callid="fr-offset", start_time="2026-10-01 23:30:00-02:00"),
+            flowroute(
+                sip_callid="fr-inbound",
+                direction="Inbound",
+                callerid="+442071838750",
+                callerid_country="N/A",
+                destination="12065550199",
+            ),
+            flowroute(
+                sip_callid="fr-ip", customer_ip="203.0.113.7:5060", start_time="2026-10-01 11:00:00+00"
+            ),
+            flowroute(
+                sip_callid="fr-money",
+                total_cost="0.12345678",
+                cost_subtotal="0.12000000",
+                usf_fee="0.00345678",
+                start_time="2026-10-01 12:00:00+00",
+            ),
+            flowroute(
+                sip_callid="fr-cancel",
+                result="Cancelled",
+                duration="0",
+                billed_duration="0",
+                call_fail_sip_code="487",
+                call_fail_reason="Request Terminated",
+                start_time="2026-10-01 13:00:00+00",
+            ),
+            flowroute(
+                sip_callid="fr-busy",
+                result="Busy",
+                duration="0",
+                billed_duration="0",
+                call_fail_sip_code="486",
+                start_time="2026-10-01 13:01:00+00",
+            ),
+            flowroute(
+                sip_callid="fr-noanswer",
+                result="No Answer",
+                duration="0",
+                billed_duration="0",
+                call_fail_sip_code="480",
+                start_time="2026-10-01 13:02:00+00",
+            ),
+            flowroute(
+                sip_callid="fr-failed",
+                result="Failed",
+                duration="0",
+                billed_duration="0",
+                call_fail_sip_code="503",
+                start_time="2026-10-01 13:03:00+00",
+            ),
+            flowroute(
+                sip_callid="fr-tollfree", destination="18005550100", start_time="2026-10-01 14:00:00+00"
+            ),
+        ],
+    )
     # A 25-column export (no sip_callid) and two overlapping exports of one call, the newer one corrected.
-    write_csv(quirks / "flowroute_25_columns.csv", FLOWROUTE[:25],
-              [flowroute(start_time="2026-10-01 15:00:00+00")[:25]])
+    write_csv(
+        quirks / "flowroute_25_columns.csv",
+        FLOWROUTE[:25],
+        [flowroute(start_time="2026-10-01 15:00:00+00")[:25]],
+    )
     overlap = {"start_time": "2026-10-01 16:00:00+00", "destination": "447700900123"}
-    older = write_csv(quirks / "flowroute_export_a.csv", FLOWROUTE,
-                      [flowroute(total_cost="0.10", sip_callid="fr-overlap", **overlap)])
-    newer = write_csv(quirks / "flowroute_export_b.csv", FLOWROUTE,
-                      [flowroute(total_cost="0.20", sip_callid="fr-overlap", **overlap)])
+    older = write_csv(
+        quirks / "flowroute_export_a.csv",
+        FLOWROUTE,
+        [flowroute(total_cost="0.10", sip_callid="fr-overlap", **overlap)],
+    )
+    newer = write_csv(
+        quirks / "flowroute_export_b.csv",
+        FLOWROUTE,
+        [flowroute(total_cost="0.20", sip_callid="fr-overlap", **overlap)],
+    )
     os.utime(older, (OLD, OLD))
     os.utime(newer, (NEW, NEW))
-    write_csv(quirks / "callr_outbound.csv", CALLR_HEADER, [
-        callr(callid="cr-out", number="+447700900123", number_country_code="GB",
-              billing_customer_debit_eur="1234.56"),
-        callr(callid="cr-noanswer", number="+12065550100", answer="0000-00-00 00:00:00", duration="20",
-              duration_answered="0", duration_billed="0", dialstatus="NOANSWER", hangupcause="19",
-              hangupsource="GATEWAY", cli_number="", billing_customer_debit_eur="0.00"),
-    ] + [
-        callr(callid=f"cr-{status.lower()}", number="+12065550100", answer="0000-00-00 00:00:00", duration="5",
-              duration_answered="0", duration_billed="0", dialstatus=status, billing_customer_debit_eur="0.00")
-        for status in ("BUSY", "CANCEL", "CHANUNAVAIL", "CONGESTION", "NODIAL")
-    ])
-    write_csv(quirks / "callr_inbound.csv", CALLR_HEADER, [
-        callr(callid="cr-in", did_intl_number="+33998765432", cli_number="+12125550123",
-              start="2026-10-01 23:59:59", answer="2026-10-02 00:00:03", hangup="2026-10-02 00:02:03",
-              duration="124", duration_answered="120", duration_billed="120", hangupsource="CALLER"),
-    ])
+    write_csv(
+        quirks / "callr_outbound.csv",
+        CALLR_HEADER,
+        [
+            callr(
+                callid="cr-out",
+                number="+447700900123",
+                number_country_code="GB",
+                billing_customer_debit_eur="1234.56",
+            ),
+            callr(
+                callid="cr-noanswer",
+                number="+12065550100",
+                answer="0000-00-00 00:00:00",
+                duration="20",
+                duration_answered="0",
+                duration_billed="0",
+                dialstatus="NOANSWER",
+                hangupcause="19",
+                hangupsource="GATEWAY",
+                cli_number="",
+                billing_customer_debit_eur="0.00",
+            ),
+        ]
+        + [
+            callr(
+                callid=f"cr-{status.lower()}",
+                number="+12065550100",
+                answer="0000-00-00 00:00:00",
+                duration="5",
+                duration_answered="0",
+                duration_billed="0",
+                dialstatus=status,
+                billing_customer_debit_eur="0.00",
+            )
+            for status in ("BUSY", "CANCEL", "CHANUNAVAIL", "CONGESTION", "NODIAL")
+        ],
+    )
+    write_csv(
+        quirks / "callr_inbound.csv",
+        CALLR_HEADER,
+        [
+            callr(
+                callid="cr-in",
+                did_intl_number="+33998765432",
+                cli_number="+12125550123",
+                start="2026-10-01 23:59:59",
+                answer="2026-10-02 00:00:03",
+                hangup="2026-10-02 00:02:03",
+                duration="124",
+                duration_answered="120",
+                duration_billed="120",
+                hangupsource="CALLER",
+            ),
+        ],
+    )
     write_csv(quirks / "unknown_vendor.csv", ["when", "who", "what"], [["x", "y", "z"]])
 
 
 def data_rows(path: Path) -> int:
     """Records in a CSV file, counted independently of the loader."""
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")  # noqa: SIM115 (closed by the with below)
     with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
         return sum(1 for _ in csv.reader(text)) - 1
 
@@ -145,7 +279,9 @@ def con(home: Path, first_run: subprocess.CompletedProcess):
 
 
 def call(con: duckdb.DuckDBPyConnection, call_id: str, *columns: str) -> tuple:
-    row = con.execute(f"select {', '.join(columns)} from marts.fct_calls where call_id = ?", [call_id]).fetchall()
+    row = con.execute(
+        f"select {', '.join(columns)} from marts.fct_calls where call_id = ?", [call_id]
+    ).fetchall()
     assert len(row) == 1, f"{call_id}: {row}"
     return row[0]
 
@@ -158,8 +294,12 @@ def test_run_reports_landing_and_tests(first_run: subprocess.CompletedProcess) -
 
 
 def test_every_file_is_accounted_for(con: duckdb.DuckDBPyConnection, home: Path) -> None:
-    files = con.execute("select path, status, rows_read, rows_loaded, rows_rejected from landing.files").fetchall()
-    on_disk = {p.relative_to(home / "landing").as_posix() for p in (home / "landing").rglob("*") if p.is_file()}
+    files = con.execute(
+        "select path, status, rows_read, rows_loaded, rows_rejected from landing.files"
+    ).fetchall()
+    on_disk = {
+        p.relative_to(home / "landing").as_posix() for p in (home / "landing").rglob("*") if p.is_file()
+    }
     assert {f[0] for f in files} == on_disk
     for path, status, read, loaded, rejected in files:
         assert read == loaded + rejected
@@ -215,9 +355,15 @@ def test_kpis_follow_their_definitions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_flowroute_timestamps_are_utc(con: duckdb.DuckDBPyConnection) -> None:
-    assert call(con, "fr-utc", "start_time", "call_date") == (datetime(2026, 10, 1, 18, 18, 54), date(2026, 10, 1))
+    assert call(con, "fr-utc", "start_time", "call_date") == (
+        datetime(2026, 10, 1, 18, 18, 54),
+        date(2026, 10, 1),
+    )
     # 23:30 at UTC-2 is 01:30 UTC the next day: the call belongs to that UTC day.
-    assert call(con, "fr-offset", "start_time", "call_date") == (datetime(2026, 10, 2, 1, 30), date(2026, 10, 2))
+    assert call(con, "fr-offset", "start_time", "call_date") == (
+        datetime(2026, 10, 2, 1, 30),
+        date(2026, 10, 2),
+    )
 
 
 def test_flowroute_capitalised_directions(con: duckdb.DuckDBPyConnection) -> None:
@@ -227,7 +373,10 @@ def test_flowroute_capitalised_directions(con: duckdb.DuckDBPyConnection) -> Non
 
 def test_flowroute_na_caller_country_is_derived_from_the_number(con: duckdb.DuckDBPyConnection) -> None:
     assert call(con, "fr-inbound", "calling_number", "calling_country", "called_number") == (
-        "+442071838750", "GB", "+12065550199")
+        "+442071838750",
+        "GB",
+        "+12065550199",
+    )
     assert call(con, "fr-utc", "calling_country") == ("US",)
 
 
@@ -237,21 +386,36 @@ def test_flowroute_ip_port_is_stripped(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_flowroute_money_keeps_eight_decimals(con: duckdb.DuckDBPyConnection) -> None:
     assert call(con, "fr-money", "vendor_charge", "vendor_subtotal", "vendor_usf_fee", "vendor_currency") == (
-        Decimal("0.12345678"), Decimal("0.12000000"), Decimal("0.00345678"), "USD")
+        Decimal("0.12345678"),
+        Decimal("0.12000000"),
+        Decimal("0.00345678"),
+        "USD",
+    )
 
 
 def test_flowroute_destination_without_plus_becomes_e164(con: duckdb.DuckDBPyConnection) -> None:
     assert call(con, "fr-utc", "called_number", "called_number_is_e164", "called_country") == (
-        "+12065550100", True, "US")
+        "+12065550100",
+        True,
+        "US",
+    )
     assert call(con, "fr-tollfree", "called_number", "billing_class") == ("+18005550100", "toll_free")
 
 
 def test_flowroute_statuses_map_by_meaning(con: duckdb.DuckDBPyConnection) -> None:
-    got = dict(con.execute(
-        "select call_id, call_status from marts.fct_calls where call_id in "
-        "('fr-utc', 'fr-cancel', 'fr-busy', 'fr-noanswer', 'fr-failed')").fetchall())
-    assert got == {"fr-utc": "answered", "fr-cancel": "abandoned", "fr-busy": "busy",
-                   "fr-noanswer": "no_answer", "fr-failed": "failed"}
+    got = dict(
+        con.execute(
+            "select call_id, call_status from marts.fct_calls where call_id in "
+            "('fr-utc', 'fr-cancel', 'fr-busy', 'fr-noanswer', 'fr-failed')"
+        ).fetchall()
+    )
+    assert got == {
+        "fr-utc": "answered",
+        "fr-cancel": "abandoned",
+        "fr-busy": "busy",
+        "fr-noanswer": "no_answer",
+        "fr-failed": "failed",
+    }
 
 
 def test_flowroute_25_column_export_lands(con: duckdb.DuckDBPyConnection) -> None:
@@ -263,31 +427,51 @@ def test_flowroute_25_column_export_lands(con: duckdb.DuckDBPyConnection) -> Non
 
 def test_overlapping_exports_give_one_call_from_the_newest_file(con: duckdb.DuckDBPyConnection) -> None:
     assert call(con, "fr-overlap", "vendor_charge", "source_file") == (
-        Decimal("0.20000000"), "quirks/flowroute_export_b.csv")
+        Decimal("0.20000000"),
+        "quirks/flowroute_export_b.csv",
+    )
 
 
 def test_callr_cents_and_zero_dates(con: duckdb.DuckDBPyConnection) -> None:
-    assert call(con, "cr-out", "vendor_charge", "vendor_currency", "direction", "called_number",
-                "account_number") == (Decimal("12.3456"), "EUR", "outbound", "+447700900123", "ACME-001")
-    assert call(con, "cr-noanswer", "answer_time", "duration_s", "call_status", "calling_number",
-                "calling_number_is_e164") == (None, 0, "no_answer", "anonymous", False)
+    assert call(
+        con, "cr-out", "vendor_charge", "vendor_currency", "direction", "called_number", "account_number"
+    ) == (Decimal("12.3456"), "EUR", "outbound", "+447700900123", "ACME-001")
+    assert call(
+        con,
+        "cr-noanswer",
+        "answer_time",
+        "duration_s",
+        "call_status",
+        "calling_number",
+        "calling_number_is_e164",
+    ) == (None, 0, "no_answer", "anonymous", False)
 
 
 def test_callr_inbound_record(con: duckdb.DuckDBPyConnection) -> None:
-    assert call(con, "cr-in", "direction", "called_number", "calling_number", "call_date", "hangup_source") == (
-        "inbound", "+33998765432", "+12125550123", date(2026, 10, 1), "caller")
+    assert call(
+        con, "cr-in", "direction", "called_number", "calling_number", "call_date", "hangup_source"
+    ) == ("inbound", "+33998765432", "+12125550123", date(2026, 10, 1), "caller")
 
 
 def test_callr_dial_statuses_map_by_meaning(con: duckdb.DuckDBPyConnection) -> None:
-    got = dict(con.execute(
-        "select vendor_status, call_status from marts.fct_calls where call_id like 'cr-%'").fetchall())
-    assert got == {"ANSWER": "answered", "NOANSWER": "no_answer", "BUSY": "busy", "CANCEL": "abandoned",
-                   "CHANUNAVAIL": "failed", "CONGESTION": "failed", "NODIAL": "failed"}
+    got = dict(
+        con.execute(
+            "select vendor_status, call_status from marts.fct_calls where call_id like 'cr-%'"
+        ).fetchall()
+    )
+    assert got == {
+        "ANSWER": "answered",
+        "NOANSWER": "no_answer",
+        "BUSY": "busy",
+        "CANCEL": "abandoned",
+        "CHANUNAVAIL": "failed",
+        "CONGESTION": "failed",
+        "NODIAL": "failed",
+    }
 
 
 def test_unknown_header_and_resent_file_are_recorded(con: duckdb.DuckDBPyConnection) -> None:
-    rows = dict(con.execute(
-        "select status, reason from landing.files where status <> 'loaded'").fetchall())
+    rows = dict(con.execute("select status, reason from landing.files where status <> 'loaded'").fetchall())
     assert rows["rejected"].startswith("no declared format matches")
     assert rows["duplicate"].startswith("same content as ")
 
@@ -305,9 +489,16 @@ def test_sql_and_status_read_the_snapshot(home: Path, con: duckdb.DuckDBPyConnec
 def test_second_run_with_no_new_files_changes_nothing(home: Path, con: duckdb.DuckDBPyConnection) -> None:
     def contents() -> list:
         with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as snapshot:
-            return [snapshot.execute(f"select * from {t} order by all").fetchall()
-                    for t in ("landing.files", "landing.rejects", "marts.fct_calls", "marts.daily_traffic",
-                              "marts.daily_vendor_summary")]
+            return [
+                snapshot.execute(f"select * from {t} order by all").fetchall()
+                for t in (
+                    "landing.files",
+                    "landing.rejects",
+                    "marts.fct_calls",
+                    "marts.daily_traffic",
+                    "marts.daily_vendor_summary",
+                )
+            ]
 
     before = contents()
     con.close()

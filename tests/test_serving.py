@@ -29,7 +29,10 @@ def test_snapshot_holds_the_served_schemas_only(warehouse: Path, tmp_path: Path)
     snapshot = publish_snapshot(warehouse, serving)
     assert snapshot.tables == {"marts.fct_calls": 5, "marts.answered": 2, "landing.files": 1}
     with duckdb.connect(str(serving), read_only=True) as con:
-        names = {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+        names = {
+            f"{s}.{t}"
+            for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        }
         assert names == {"marts.fct_calls", "marts.answered", "landing.files", "main.snapshot_info"}
         with pytest.raises(duckdb.Error, match="read-only"):
             con.execute("delete from marts.fct_calls")

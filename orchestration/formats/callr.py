@@ -17,8 +17,11 @@ CALLR_CDR = FormatSpec(
         Column("duration", "Seconds from dialling to hangup.", required=True),
         Column("duration_answered", "Seconds from answer to hangup."),
         Column("duration_billed", "Billed seconds."),
-        Column("dialstatus", "ANSWER, BUSY, CANCEL, CHANUNAVAIL, CONGESTION, NOANSWER, NODIAL.",
-               headers=("dial_status", "status")),
+        Column(
+            "dialstatus",
+            "ANSWER, BUSY, CANCEL, CHANUNAVAIL, CONGESTION, NOANSWER, NODIAL.",
+            headers=("dial_status", "status"),
+        ),
         Column("hangupcause", "Q.850 (ISDN) cause code."),
         Column("hangupsource", "CALLER, CALLEE or GATEWAY."),
         Column("sip_response_code", "SIP response code."),

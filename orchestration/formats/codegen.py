@@ -20,10 +20,16 @@ _HEADER = (
 )
 
 _LINEAGE_COLUMNS = [
-    {"name": "_file_id", "description": "landing.files.file_id of the file the row came from.",
-     "data_tests": ["not_null"]},
-    {"name": "_line", "description": "CSV record number in that file (the header is line 1).",
-     "data_tests": ["not_null"]},
+    {
+        "name": "_file_id",
+        "description": "landing.files.file_id of the file the row came from.",
+        "data_tests": ["not_null"],
+    },
+    {
+        "name": "_line",
+        "description": "CSV record number in that file (the header is line 1).",
+        "data_tests": ["not_null"],
+    },
 ]
 
 
@@ -32,9 +38,13 @@ def _table(spec: FormatSpec) -> dict:
         "name": spec.raw_table,
         "description": f"{spec.description} Landed as text by cdrwh; source: {spec.documentation}.",
         "config": {"meta": {"natural_key": list(spec.natural_key), "format": spec.name}},
-        "columns": _LINEAGE_COLUMNS + [
-            {"name": c.name, "description": c.description
-             + (f" Header spellings: {', '.join(c.headers)}." if c.headers else "")}
+        "columns": _LINEAGE_COLUMNS
+        + [
+            {
+                "name": c.name,
+                "description": c.description
+                + (f" Header spellings: {', '.join(c.headers)}." if c.headers else ""),
+            }
             for c in spec.columns
         ],
     }
@@ -43,12 +53,14 @@ def _table(spec: FormatSpec) -> dict:
 def sources_yaml(vendor: str, specs: list[FormatSpec]) -> str:
     document = {
         "version": 2,
-        "sources": [{
-            "name": vendor,
-            "schema": "raw",
-            "description": f"Raw {vendor} CDR rows as landed from $CDRWH_HOME/landing (all VARCHAR).",
-            "tables": [_table(s) for s in specs],
-        }],
+        "sources": [
+            {
+                "name": vendor,
+                "schema": "raw",
+                "description": f"Raw {vendor} CDR rows as landed from $CDRWH_HOME/landing (all VARCHAR).",
+                "tables": [_table(s) for s in specs],
+            }
+        ],
     }
     return _HEADER + yaml.safe_dump(document, sort_keys=False, width=110)
 
@@ -67,7 +79,9 @@ def natural_keys_macro() -> str:
 def generated_files(project_dir: Path = PROJECT_DIR) -> dict[Path, str]:
     by_vendor = groupby(sorted(FORMATS, key=lambda f: f.vendor), key=lambda f: f.vendor)
     files = {
-        project_dir / "models" / "staging" / vendor / f"_{vendor}__sources.yml": sources_yaml(vendor, list(specs))
+        project_dir / "models" / "staging" / vendor / f"_{vendor}__sources.yml": sources_yaml(
+            vendor, list(specs)
+        )
         for vendor, specs in by_vendor
     }
     files[project_dir / "macros" / "generated" / "format_natural_keys.sql"] = natural_keys_macro()

@@ -83,7 +83,9 @@ class FormatSpec:
                 positions[column] = index
         missing = [c for c in self.required_columns if c not in positions]
         missing_groups = [g for g in self.one_of if not any(c in positions for c in g)]
-        return HeaderMatch(self, tuple(header), positions, tuple(ignored), tuple(missing), tuple(missing_groups))
+        return HeaderMatch(
+            self, tuple(header), positions, tuple(ignored), tuple(missing), tuple(missing_groups)
+        )
 
 
 @dataclass(frozen=True)

@@ -47,46 +47,69 @@ _LINE_LABELS = {LineType.FIXED: "Fixed", LineType.MOBILE: "Mobile", LineType.TOL
 
 # Outbound rates in EUR per minute; other destinations fall back on the line type's rate.
 _RATES: dict[tuple[str, LineType], Decimal] = {
-    ("FR", LineType.FIXED): Decimal("0.0100"), ("FR", LineType.MOBILE): Decimal("0.0250"),
+    ("FR", LineType.FIXED): Decimal("0.0100"),
+    ("FR", LineType.MOBILE): Decimal("0.0250"),
     ("FR", LineType.TOLL_FREE): Decimal(0),
-    ("GB", LineType.FIXED): Decimal("0.0120"), ("GB", LineType.MOBILE): Decimal("0.0300"),
-    ("DE", LineType.FIXED): Decimal("0.0150"), ("DE", LineType.MOBILE): Decimal("0.0500"),
-    ("ES", LineType.FIXED): Decimal("0.0130"), ("ES", LineType.MOBILE): Decimal("0.0350"),
-    ("US", LineType.FIXED): Decimal("0.0100"), ("US", LineType.MOBILE): Decimal("0.0100"),
-    ("CA", LineType.FIXED): Decimal("0.0100"), ("CA", LineType.MOBILE): Decimal("0.0100"),
-    ("JM", LineType.FIXED): Decimal("0.1800"), ("JM", LineType.MOBILE): Decimal("0.2200"),
-    ("MX", LineType.FIXED): Decimal("0.0250"), ("MX", LineType.MOBILE): Decimal("0.0250"),
+    ("GB", LineType.FIXED): Decimal("0.0120"),
+    ("GB", LineType.MOBILE): Decimal("0.0300"),
+    ("DE", LineType.FIXED): Decimal("0.0150"),
+    ("DE", LineType.MOBILE): Decimal("0.0500"),
+    ("ES", LineType.FIXED): Decimal("0.0130"),
+    ("ES", LineType.MOBILE): Decimal("0.0350"),
+    ("US", LineType.FIXED): Decimal("0.0100"),
+    ("US", LineType.MOBILE): Decimal("0.0100"),
+    ("CA", LineType.FIXED): Decimal("0.0100"),
+    ("CA", LineType.MOBILE): Decimal("0.0100"),
+    ("JM", LineType.FIXED): Decimal("0.1800"),
+    ("JM", LineType.MOBILE): Decimal("0.2200"),
+    ("MX", LineType.FIXED): Decimal("0.0250"),
+    ("MX", LineType.MOBILE): Decimal("0.0250"),
 }
-_FALLBACK_RATES = {LineType.FIXED: Decimal("0.0300"), LineType.MOBILE: Decimal("0.0800"),
-                   LineType.TOLL_FREE: Decimal("0.0500")}
+_FALLBACK_RATES = {
+    LineType.FIXED: Decimal("0.0300"),
+    LineType.MOBILE: Decimal("0.0800"),
+    LineType.TOLL_FREE: Decimal("0.0500"),
+}
 _INBOUND_TOLL_FREE_RATE = Decimal("0.0350")
 
 _INTERNATIONAL_MIX = (
-    Destination("GB", LineType.FIXED, 2), Destination("GB", LineType.MOBILE, 2),
-    Destination("DE", LineType.FIXED, 2), Destination("DE", LineType.MOBILE, 2),
-    Destination("ES", LineType.FIXED, 1.5), Destination("ES", LineType.MOBILE, 1.5),
-    Destination("FR", LineType.FIXED, 2), Destination("FR", LineType.MOBILE, 2),
-    Destination("US", LineType.FIXED, 2), Destination("US", LineType.MOBILE, 1),
-    Destination("US", LineType.TOLL_FREE, 1), Destination("CA", LineType.FIXED, 1),
-    Destination("JM", LineType.FIXED, 0.5), Destination("JM", LineType.MOBILE, 0.5),
-    Destination("MX", LineType.MOBILE, 1), Destination("BR", LineType.MOBILE, 0.5),
-    Destination("AU", LineType.MOBILE, 0.5), Destination("IN", LineType.MOBILE, 0.5),
+    Destination("GB", LineType.FIXED, 2),
+    Destination("GB", LineType.MOBILE, 2),
+    Destination("DE", LineType.FIXED, 2),
+    Destination("DE", LineType.MOBILE, 2),
+    Destination("ES", LineType.FIXED, 1.5),
+    Destination("ES", LineType.MOBILE, 1.5),
+    Destination("FR", LineType.FIXED, 2),
+    Destination("FR", LineType.MOBILE, 2),
+    Destination("US", LineType.FIXED, 2),
+    Destination("US", LineType.MOBILE, 1),
+    Destination("US", LineType.TOLL_FREE, 1),
+    Destination("CA", LineType.FIXED, 1),
+    Destination("JM", LineType.FIXED, 0.5),
+    Destination("JM", LineType.MOBILE, 0.5),
+    Destination("MX", LineType.MOBILE, 1),
+    Destination("BR", LineType.MOBILE, 0.5),
+    Destination("AU", LineType.MOBILE, 0.5),
+    Destination("IN", LineType.MOBILE, 0.5),
     Destination("PH", LineType.MOBILE, 0.5),
 )
 
 # dialstatus, hangupcause (Q.850), sip_response_code, hangupsource, weight within the outcome
 _STATUSES: dict[Outcome, tuple[tuple[str, str, str, str, float], ...]] = {
     Outcome.ANSWERED: (
-        ("ANSWER", "16", "200", "CALLER", 50), ("ANSWER", "16", "200", "CALLEE", 48),
+        ("ANSWER", "16", "200", "CALLER", 50),
+        ("ANSWER", "16", "200", "CALLEE", 48),
         ("ANSWER", "16", "200", "GATEWAY", 2),
     ),
     Outcome.NO_ANSWER: (("NOANSWER", "19", "480", "GATEWAY", 8), ("NOANSWER", "18", "408", "GATEWAY", 2)),
     Outcome.BUSY: (("BUSY", "17", "486", "CALLEE", 1),),
     Outcome.CANCELLED: (("CANCEL", "16", "487", "CALLER", 7), ("CANCEL", "31", "487", "CALLER", 3)),
     Outcome.FAILED: (
-        ("CHANUNAVAIL", "34", "503", "GATEWAY", 3), ("CHANUNAVAIL", "38", "404", "GATEWAY", 1),
+        ("CHANUNAVAIL", "34", "503", "GATEWAY", 3),
+        ("CHANUNAVAIL", "38", "404", "GATEWAY", 1),
         ("CONGESTION", "42", "503", "GATEWAY", 3),
-        ("NODIAL", "28", "484", "GATEWAY", 2), ("NODIAL", "1", "404", "GATEWAY", 1),
+        ("NODIAL", "28", "484", "GATEWAY", 2),
+        ("NODIAL", "1", "404", "GATEWAY", 1),
     ),
 }
 _CALLER_NAMES = ("MARTIN SOPHIE", "DUBOIS PAUL", "SMITH J", "MULLER ANNA", "GARCIA L", "BERNARD C")
@@ -145,13 +168,15 @@ def customer_accounts(rng: random.Random, book: NumberBook) -> tuple[Account, ..
     for profile in ACCOUNT_PROFILES:
         kinds = [LineType.FIXED, LineType.FIXED, LineType.TOLL_FREE]
         dids = tuple(CallrDid(book.pick(rng, profile.home, kind), _hex(rng, 8)) for kind in kinds)
-        accounts.append(Account(
-            profile=profile,
-            dids=dids,
-            scenario_hash=_hex(rng, 8),
-            outbound_mix=_domestic_mix(profile.home, 35, 40) + _INTERNATIONAL_MIX,
-            caller_mix=_domestic_mix(profile.home, 40, 45) + _INTERNATIONAL_MIX,
-        ))
+        accounts.append(
+            Account(
+                profile=profile,
+                dids=dids,
+                scenario_hash=_hex(rng, 8),
+                outbound_mix=_domestic_mix(profile.home, 35, 40) + _INTERNATIONAL_MIX,
+                caller_mix=_domestic_mix(profile.home, 40, 45) + _INTERNATIONAL_MIX,
+            )
+        )
     return tuple(accounts)
 
 
@@ -237,11 +262,13 @@ class CallrRows:
             last_inbound[account.profile.code] = callid
         billed = billed_seconds(call.talk_s, *account.profile.increments)
         debit = rate_for(direction, called) * billed / 60
-        row.update({
-            "duration_billed": str(billed),
-            "billing_customer_cost_label": cost_label(direction, called),
-            "billing_customer_debit_eur": cents(debit),
-        })
+        row.update(
+            {
+                "duration_billed": str(billed),
+                "billing_customer_cost_label": cost_label(direction, called),
+                "billing_customer_debit_eur": cents(debit),
+            }
+        )
         if billed and rng.random() < REFUND_SHARE:
             row["billing_customer_credit_eur"] = row["billing_customer_debit_eur"]
         return direction, row
@@ -269,8 +296,13 @@ class CallrRows:
 
     def _inbound_parties(self, rng: random.Random, account: Account) -> dict[str, str]:
         if rng.random() < WITHHELD_SHARE:
-            return {"cli_number": "", "cli_name": "", "cli_country_code": "", "cli_number_type": "",
-                    "cli_pres": "prohib_passed_screen"}
+            return {
+                "cli_number": "",
+                "cli_name": "",
+                "cli_country_code": "",
+                "cli_number_type": "",
+                "cli_pres": "prohib_passed_screen",
+            }
         caller = self.book.pick_destination(rng, account.caller_mix)
         return {
             "cli_number": caller.e164,

@@ -68,44 +68,89 @@ COUNTRIES: dict[str, Country] = {
         Country("CA", "Canada", "1", {}),
         Country("JM", "Jamaica", "1", {}),
         Country("PR", "Puerto Rico", "1", {}),
-        Country("GB", "United Kingdom", "44", {
-            LineType.FIXED: ("207NXXXXXX", "208NXXXXXX", "1612NXXXXX", "1214NXXXXX", "1315NXXXXX"),
-            LineType.MOBILE: ("77NXXXXXXX", "78NXXXXXXX", "79NXXXXXXX", "74NXXXXXXX"),
-            LineType.TOLL_FREE: ("800NXXXXXX", "808NXXXXXX"),
-        }),
-        Country("FR", "France", "33", {
-            LineType.FIXED: ("1NXXXXXXX", "2NXXXXXXX", "4NXXXXXXX", "5NXXXXXXX"),
-            LineType.MOBILE: ("6NXXXXXXX", "75XXXXXXX", "78XXXXXXX"),
-            LineType.TOLL_FREE: ("800NXXXXX", "805NXXXXX"),
-        }),
-        Country("DE", "Germany", "49", {
-            LineType.FIXED: ("30NXXXXXXX", "40NXXXXXXX", "89NXXXXXXX", "69NXXXXXXX"),
-            LineType.MOBILE: ("151NXXXXXXX", "160NXXXXXX", "170NXXXXXXX", "176NXXXXXXX"),
-            LineType.TOLL_FREE: ("800NXXXXXXX",),
-        }),
-        Country("ES", "Spain", "34", {
-            LineType.FIXED: ("91NXXXXXX", "93NXXXXXX"),
-            LineType.MOBILE: ("6NXXXXXXX",),
-        }),
-        Country("MX", "Mexico", "52", {
-            LineType.FIXED: ("55NXXXXXXX", "33NXXXXXXX", "81NXXXXXXX"),
-            LineType.MOBILE: ("55NXXXXXXX", "33NXXXXXXX", "81NXXXXXXX"),
-        }),
-        Country("BR", "Brazil", "55", {
-            LineType.FIXED: ("113NXXXXXX", "213NXXXXXX"),
-            LineType.MOBILE: ("119NXXXXXXX", "219NXXXXXXX"),
-        }),
-        Country("AU", "Australia", "61", {
-            LineType.FIXED: ("29NXXXXXX", "38NXXXXXX"),
-            LineType.MOBILE: ("41NXXXXXX", "42NXXXXXX"),
-        }),
-        Country("PH", "Philippines", "63", {
-            LineType.FIXED: ("28NXXXXXX",),
-            LineType.MOBILE: ("917NXXXXXX", "918NXXXXXX"),
-        }),
-        Country("IN", "India", "91", {
-            LineType.MOBILE: ("98NXXXXXXX", "99NXXXXXXX"),
-        }),
+        Country(
+            "GB",
+            "United Kingdom",
+            "44",
+            {
+                LineType.FIXED: ("207NXXXXXX", "208NXXXXXX", "1612NXXXXX", "1214NXXXXX", "1315NXXXXX"),
+                LineType.MOBILE: ("77NXXXXXXX", "78NXXXXXXX", "79NXXXXXXX", "74NXXXXXXX"),
+                LineType.TOLL_FREE: ("800NXXXXXX", "808NXXXXXX"),
+            },
+        ),
+        Country(
+            "FR",
+            "France",
+            "33",
+            {
+                LineType.FIXED: ("1NXXXXXXX", "2NXXXXXXX", "4NXXXXXXX", "5NXXXXXXX"),
+                LineType.MOBILE: ("6NXXXXXXX", "75XXXXXXX", "78XXXXXXX"),
+                LineType.TOLL_FREE: ("800NXXXXX", "805NXXXXX"),
+            },
+        ),
+        Country(
+            "DE",
+            "Germany",
+            "49",
+            {
+                LineType.FIXED: ("30NXXXXXXX", "40NXXXXXXX", "89NXXXXXXX", "69NXXXXXXX"),
+                LineType.MOBILE: ("151NXXXXXXX", "160NXXXXXX", "170NXXXXXXX", "176NXXXXXXX"),
+                LineType.TOLL_FREE: ("800NXXXXXXX",),
+            },
+        ),
+        Country(
+            "ES",
+            "Spain",
+            "34",
+            {
+                LineType.FIXED: ("91NXXXXXX", "93NXXXXXX"),
+                LineType.MOBILE: ("6NXXXXXXX",),
+            },
+        ),
+        Country(
+            "MX",
+            "Mexico",
+            "52",
+            {
+                LineType.FIXED: ("55NXXXXXXX", "33NXXXXXXX", "81NXXXXXXX"),
+                LineType.MOBILE: ("55NXXXXXXX", "33NXXXXXXX", "81NXXXXXXX"),
+            },
+        ),
+        Country(
+            "BR",
+            "Brazil",
+            "55",
+            {
+                LineType.FIXED: ("113NXXXXXX", "213NXXXXXX"),
+                LineType.MOBILE: ("119NXXXXXXX", "219NXXXXXXX"),
+            },
+        ),
+        Country(
+            "AU",
+            "Australia",
+            "61",
+            {
+                LineType.FIXED: ("29NXXXXXX", "38NXXXXXX"),
+                LineType.MOBILE: ("41NXXXXXX", "42NXXXXXX"),
+            },
+        ),
+        Country(
+            "PH",
+            "Philippines",
+            "63",
+            {
+                LineType.FIXED: ("28NXXXXXX",),
+                LineType.MOBILE: ("917NXXXXXX", "918NXXXXXX"),
+            },
+        ),
+        Country(
+            "IN",
+            "India",
+            "91",
+            {
+                LineType.MOBILE: ("98NXXXXXXX", "99NXXXXXXX"),
+            },
+        ),
     )
 }
 

@@ -74,6 +74,6 @@ def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
 
 def read_csv_header(file: LandingFile, delimiter: str = ",") -> list[str]:
     """The first CSV record of the file (BOM and gzip handled); empty when the file is empty."""
-    raw = gzip.open(file.path, "rb") if file.is_gzip else file.path.open("rb")
+    raw = gzip.open(file.path, "rb") if file.is_gzip else file.path.open("rb")  # noqa: SIM115 (closed by the with below)
     with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="") as text:
         return next(csv.reader(text, delimiter=delimiter), [])

@@ -114,7 +114,9 @@ class Lander:
                 return None
             return self._record(file, sha, None, "duplicate", reason=f"same content as {landed[0]}")
         if not file.has_landable_suffix:
-            reason = f"unsupported file type: expected one of .csv, .csv.gz, .json, .ndjson (got {file.path.name})"
+            reason = (
+                f"unsupported file type: expected one of .csv, .csv.gz, .json, .ndjson (got {file.path.name})"
+            )
             return self._reject_once(file, sha, earlier, reason)
         try:
             match = self._detect(file)
@@ -137,7 +139,9 @@ class Lander:
         except (OSError, EOFError, gzip.BadGzipFile) as error:
             raise DetectionError(f"cannot read the header: {error}") from error
         if not any(cell.strip() for cell in header):
-            raise DetectionError("the file is empty or its first line is blank: no header to detect a format by")
+            raise DetectionError(
+                "the file is empty or its first line is blank: no header to detect a format by"
+            )
         return detect(header, pinned=file.pinned_format)
 
     # -- writing ----------------------------------------------------------------------------------
@@ -179,8 +183,15 @@ class Lander:
         )
         log.info("%s %s: %s", status, file.relative_path, reason or f"{rows_loaded} rows")
         return FileOutcome(
-            file_id, file.relative_path, sha, spec.name if spec else None, status,
-            rows_loaded + rows_rejected, rows_loaded, rows_rejected, reason,
+            file_id,
+            file.relative_path,
+            sha,
+            spec.name if spec else None,
+            status,
+            rows_loaded + rows_rejected,
+            rows_loaded,
+            rows_rejected,
+            reason,
         )
 
     def _load(self, file: LandingFile, sha: str, match: HeaderMatch) -> FileOutcome:
@@ -193,9 +204,14 @@ class Lander:
             file_id = con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
             loaded, rejected = self._insert_batch(match, file_id)
             outcome = self._record(
-                file, sha, spec, "loaded",
-                rows_loaded=loaded, rows_rejected=rejected,
-                ignored_columns=", ".join(match.ignored) or None, file_id=file_id,
+                file,
+                sha,
+                spec,
+                "loaded",
+                rows_loaded=loaded,
+                rows_rejected=rejected,
+                ignored_columns=", ".join(match.ignored) or None,
+                file_id=file_id,
             )
             con.execute("commit")
         except Exception:
@@ -234,7 +250,8 @@ class Lander:
         spec = match.spec
         # One reject per line, its reason naming the column (by the file's own header) and the value.
         header_names = ", ".join(
-            f"('c{i}', {_sql_string(name.strip() or f'column {i + 1}')})" for i, name in enumerate(match.header)
+            f"('c{i}', {_sql_string(name.strip() or f'column {i + 1}')})"
+            for i, name in enumerate(match.header)
         )
         # A short row is reported once per missing cell; keep the first report of each kind per line.
         con.execute(
@@ -267,9 +284,7 @@ class Lander:
             group by f.line
             """
         )
-        rejected = con.execute(
-            "select count(distinct line) from temp._landing_reject_errors"
-        ).fetchone()[0]
+        rejected = con.execute("select count(distinct line) from temp._landing_reject_errors").fetchone()[0]
         loaded = con.execute("select count(*) from temp._landing_batch").fetchone()[0]
         # Lines of good rows: the record numbers (header = line 1) that were not rejected, in file order.
         if rejected == 0:
@@ -281,7 +296,7 @@ class Lander:
                 where range not in (select line from temp._landing_reject_errors)
             """
         selected = ", ".join(
-            f'b.c{match.positions[c]}' if c in match.positions else "cast(null as varchar)"
+            f"b.c{match.positions[c]}" if c in match.positions else "cast(null as varchar)"
             for c in spec.column_names
         )
         target = ", ".join(f'"{c}"' for c in spec.column_names)
@@ -296,7 +311,9 @@ class Lander:
         return loaded, rejected
 
 
-def land(warehouse: Path, landing_dir: Path, progress: Callable[[LandingFile], None] | None = None) -> LandingReport:
+def land(
+    warehouse: Path, landing_dir: Path, progress: Callable[[LandingFile], None] | None = None
+) -> LandingReport:
     """Land every new file under ``landing_dir`` into the warehouse file."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:

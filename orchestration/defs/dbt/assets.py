@@ -9,7 +9,9 @@ from orchestration.defs.dbt.translator import CdrDbtTranslator
 ensure_manifest()
 
 
-@dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=CdrDbtTranslator())
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=CdrDbtTranslator()
+)
 def cdr_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # `dbt build` runs each node's tests right after it; a failing error-severity test fails the step,
     # so nothing downstream (the serving snapshot) is published from a bad build.

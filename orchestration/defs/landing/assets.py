@@ -17,10 +17,14 @@ RAW_KEYS = {spec.name: dg.AssetKey(["raw", spec.raw_table]) for spec in FORMATS}
     name="land_cdr_files",
     group_name="landing",
     specs=[
-        dg.AssetSpec(LANDING_FILES_KEY, description="One row per landed, rejected or duplicate file.",
-                     kinds={"duckdb"}),
-        dg.AssetSpec(LANDING_REJECTS_KEY, description="Rows the CSV reader could not take, with reasons.",
-                     kinds={"duckdb"}),
+        dg.AssetSpec(
+            LANDING_FILES_KEY, description="One row per landed, rejected or duplicate file.", kinds={"duckdb"}
+        ),
+        dg.AssetSpec(
+            LANDING_REJECTS_KEY,
+            description="Rows the CSV reader could not take, with reasons.",
+            kinds={"duckdb"},
+        ),
         *[
             dg.AssetSpec(key, description=f"{spec.description} (raw text, as landed)", kinds={"duckdb"})
             for spec, key in zip(FORMATS, RAW_KEYS.values(), strict=True)
@@ -42,13 +46,17 @@ def land_cdr_files(context: dg.AssetExecutionContext):
         "rows_rejected": report.rows_rejected,
     }
     yield dg.MaterializeResult(asset_key=LANDING_FILES_KEY, metadata=summary)
-    yield dg.MaterializeResult(asset_key=LANDING_REJECTS_KEY, metadata={"rows_rejected": report.rows_rejected})
+    yield dg.MaterializeResult(
+        asset_key=LANDING_REJECTS_KEY, metadata={"rows_rejected": report.rows_rejected}
+    )
     for name, key in RAW_KEYS.items():
         rows = sum(o.rows_loaded for o in report.outcomes if o.format == name)
         yield dg.MaterializeResult(asset_key=key, metadata={"rows_loaded": rows})
 
 
-@dg.asset_check(asset=LANDING_FILES_KEY, description="Every file: rows_read = rows loaded into raw + rejects.")
+@dg.asset_check(
+    asset=LANDING_FILES_KEY, description="Every file: rows_read = rows loaded into raw + rejects."
+)
 def landing_accounting() -> dg.AssetCheckResult:
     with duckdb.connect(str(paths().warehouse), read_only=True) as con:
         mismatches = accounting_mismatches(con)
