@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 export CDRWH_HOME ?= $(CURDIR)/data
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: install demo run test lint format dagster docs clean
+.PHONY: install demo run test lint lint-sql format dagster docs clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(INSTALLED)  ## pytest: unit tests and the pipeline end to end in tempora
 lint: $(INSTALLED)
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
+
+lint-sql: $(INSTALLED)  ## sqlfluff through dbt's templater (about a minute: it compiles the project)
+	CDRWH_HOME=$$(mktemp -d) $(BIN)/sqlfluff lint models tests/dbt
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix orchestration tests

@@ -66,14 +66,21 @@
 
 {#-
     The vendor's call key: the natural key columns its format declaration names (orchestration/formats),
-    given to dbt by the generated macro format_natural_key. Values are trimmed and lower-cased.
+    given to dbt by the generated macro format_natural_key. Values are trimmed and lower-cased; a row
+    with none of them is keyed by its file and line.
 -#}
 {% macro vendor_call_key(format_name) -%}
     {%- set parts = [] -%}
     {%- for column in format_natural_key(format_name) -%}
         {%- do parts.append("coalesce(lower(trim(" ~ column ~ ")), '')") -%}
     {%- endfor -%}
-    {{ parts | join(" || '|' || ") }}
+    {%- set key = parts | join(" || '|' || ") -%}
+    {#- A row without any key value is a call of its own: it must not merge with other keyless rows. -#}
+    case
+        when {{ key }} = '{{ "|" * (parts | length - 1) }}'
+            then '#' || cast(_file_id as {{ dbt.type_string() }}) || ':' || cast(_line as {{ dbt.type_string() }})
+        else {{ key }}
+    end
 {%- endmacro %}
 
 {% macro cdr_id(vendor_expr, key_expr) -%}

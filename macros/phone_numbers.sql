@@ -31,13 +31,13 @@
     {%- set digits = regexp_replace_all(user, '[^0-9]', '') -%}
     case
         when not {{ regexp_full_match(user, '[+]?[0-9 ().-]+') }} then null
-        when left({{ user }}, 1) = '+' then '+' || {{ digits }}
-        when left({{ digits }}, 2) = '00' then '+' || substr({{ digits }}, 3)
+        when substr({{ user }}, 1, 1) = '+' then '+' || {{ digits }}
+        when substr({{ digits }}, 1, 2) = '00' then '+' || substr({{ digits }}, 3)
         {%- if default_calling_code | string == '1' %}
-        when left({{ digits }}, 3) = '011' then '+' || substr({{ digits }}, 4)
-        when length({{ digits }}) = 10 and left({{ digits }}, 1) between '2' and '9' then '+1' || {{ digits }}
+        when substr({{ digits }}, 1, 3) = '011' then '+' || substr({{ digits }}, 4)
+        when length({{ digits }}) = 10 and substr({{ digits }}, 1, 1) between '2' and '9' then '+1' || {{ digits }}
         {%- endif %}
-        when length({{ digits }}) between 8 and 15 and left({{ digits }}, 1) <> '0' then '+' || {{ digits }}
+        when length({{ digits }}) between 8 and 15 and substr({{ digits }}, 1, 1) <> '0' then '+' || {{ digits }}
     end
 {%- endmacro %}
 

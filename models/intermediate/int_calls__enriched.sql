@@ -41,21 +41,30 @@ dialing_prefixes as (
 prefix_lengths as (
 
     select 1 as prefix_length
-    union all select 2
-    union all select 3
-    union all select 4
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
 
 ),
 
 party_numbers as (
 
-    select cdr_id, 'calling' as party, calling_number as e164_number
+    select
+        cdr_id,
+        'calling' as party,
+        calling_number as e164_number
     from calls
     where calling_number_is_e164
 
     union all
 
-    select cdr_id, 'called' as party, called_number as e164_number
+    select
+        cdr_id,
+        'called' as party,
+        called_number as e164_number
     from calls
     where called_number_is_e164
 
@@ -121,15 +130,18 @@ classified as (
             resolved_calling_country <> resolved_called_country
         ) as is_international,
         case
-            when called_number_type = 'toll_free'
+            when
+                called_number_type = 'toll_free'
                 or lower(vendor_number_type) like '%toll%free%' then 'toll_free'
-            when called_number_type = 'premium'
+            when
+                called_number_type = 'premium'
                 or lower(vendor_number_type) like '%premium%' then 'premium'
             when roaming_indicator then 'roaming'
             when coalesce(international_call, resolved_calling_country <> resolved_called_country)
                 then 'international'
             when lower(vendor_number_type) like '%mobile%' then 'mobile'
-            when called_number_is_e164 and calling_number_is_e164
+            when
+                called_number_is_e164 and calling_number_is_e164
                 and left(called_number, 2) = '+1' and left(calling_number, 5) = left(called_number, 5)
                 then 'local'
             else 'national'

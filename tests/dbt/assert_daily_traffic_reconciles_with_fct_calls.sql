@@ -31,12 +31,16 @@ summary as (
 
 )
 
-select *
+select
+    facts.*,
+    summary.*
 from facts
 full outer join summary
-    on facts.call_date = summary.call_date
-    and facts.source_vendor = summary.source_vendor
-where facts.calls is distinct from summary.calls
+    on
+        facts.call_date = summary.call_date
+        and facts.source_vendor = summary.source_vendor
+where
+    facts.calls is distinct from summary.calls
     or facts.total_duration_s is distinct from summary.total_duration_s
     or facts.billed_duration_s is distinct from summary.billed_duration_s
     or facts.vendor_charge is distinct from summary.vendor_charge

@@ -16,21 +16,27 @@ facts as (
 
 summary as (
 
+    -- Summed per day and vendor, so a duplicated summary row shows up as a difference.
     select
         call_date,
         source_vendor,
-        num_calls,
-        total_cost,
-        connect_fees + usf_fees + ccrf + cnam_lookup_fees as fees
+        sum(num_calls) as num_calls,
+        sum(total_cost) as total_cost,
+        sum(connect_fees + usf_fees + ccrf + cnam_lookup_fees) as fees
     from {{ ref('daily_vendor_summary') }}
+    group by call_date, source_vendor
 
 )
 
-select *
+select
+    facts.*,
+    summary.*
 from facts
 full outer join summary
-    on facts.call_date = summary.call_date
-    and facts.source_vendor = summary.source_vendor
-where facts.num_calls is distinct from summary.num_calls
+    on
+        facts.call_date = summary.call_date
+        and facts.source_vendor = summary.source_vendor
+where
+    facts.num_calls is distinct from summary.num_calls
     or facts.total_cost is distinct from summary.total_cost
     or facts.fees is distinct from summary.fees

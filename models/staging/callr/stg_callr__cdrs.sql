@@ -57,7 +57,8 @@ renamed as (
                 then upper(trim(cli_country_code))
         end as calling_country,
         case
-            when traffic_direction = 'outbound'
+            when
+                traffic_direction = 'outbound'
                 and {{ regexp_full_match('upper(trim(number_country_code))', '[A-Z]{2}') }}
                 then upper(trim(number_country_code))
         end as called_country,
@@ -81,10 +82,12 @@ renamed as (
 
         -- Amounts are euro cents with two decimals: '1000.00' is 10.00 EUR. Charge = debit - credit.
         'EUR' as vendor_currency,
-        (
-            coalesce({{ dbt.safe_cast('billing_customer_debit_eur', type_money()) }}, 0)
-            - coalesce({{ dbt.safe_cast('billing_customer_credit_eur', type_money()) }}, 0)
-        ) / 100 as vendor_charge
+        cast(
+            (
+                coalesce({{ dbt.safe_cast('billing_customer_debit_eur', type_money()) }}, 0)
+                - coalesce({{ dbt.safe_cast('billing_customer_credit_eur', type_money()) }}, 0)
+            ) * 0.01 as {{ type_money() }}
+        ) as vendor_charge
 
     from typed
 

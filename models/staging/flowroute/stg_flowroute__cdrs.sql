@@ -42,7 +42,6 @@ renamed as (
         nullif(trim(destination_name), '') as destination_name,
         nullif(trim(number_alias), '') as number_alias,
         nullif(trim(custom_x_tag), '') as tags,
-        nullif(trim(line_information), '') as vendor_number_type,
 
         {{ parse_offset_timestamp('start_time') }} as start_time,
         {{ parse_offset_timestamp('end_time') }} as end_time,
@@ -88,11 +87,11 @@ final as (
         classified.*,
         -- Flowroute gives connected seconds and the end, not the answer time: answer = end - duration.
         case
-            when call_status = 'answered'
+            when classified.call_status = 'answered'
                 then {{ dbt.dateadd('second', '-1 * duration_s', 'end_time') }}
         end as answer_time,
-        coalesce(vendor_connect_fee, 0) + coalesce(vendor_usf_fee, 0)
-        + coalesce(vendor_ccrf, 0) + coalesce(vendor_cnam_fee, 0) as vendor_fees
+        coalesce(classified.vendor_connect_fee, 0) + coalesce(classified.vendor_usf_fee, 0)
+        + coalesce(classified.vendor_ccrf, 0) + coalesce(classified.vendor_cnam_fee, 0) as vendor_fees
     from classified
 
 )
