@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections import Counter
@@ -26,6 +27,8 @@ class PipelineResult:
     failures: list[str] = field(default_factory=list)
     snapshot: dict[str, Any] = field(default_factory=dict)
     step_errors: list[str] = field(default_factory=list)
+    log_path: Path | None = None
+    """The run's dbt log."""
 
     def count(self, resource_type: str, *statuses: str) -> int:
         return sum(
@@ -45,12 +48,15 @@ def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
 
     job = defs().resolve_job_def(PIPELINE_JOB_NAME)
     instance = instance or dg.DagsterInstance.get()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
-    summary = PipelineResult(success=result.success, run_id=result.run_id)
+    # dbt's own log (re-emitted by dagster-dbt on stdout) goes to a file; the caller prints a summary.
+    log_path = paths.dbt_logs / "last_run.log"
+    with log_path.open("w") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+    summary = PipelineResult(success=result.success, run_id=result.run_id, log_path=log_path)
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             summary.step_errors.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")

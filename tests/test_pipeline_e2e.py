@@ -506,3 +506,29 @@ def test_second_run_with_no_new_files_changes_nothing(home: Path, con: duckdb.Du
     assert second.returncode == 0, second.stdout + second.stderr
     assert "0 files loaded, 0 duplicate, 0 rejected" in second.stdout
     assert contents() == before
+
+
+def test_a_failing_field_rule_fails_the_run_and_publishes_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "cdrwh"
+    write_csv(
+        home / "landing" / "callr.csv",
+        CALLR_HEADER,
+        [
+            callr(callid="ok", number="+447700900123"),
+            # Ends before it starts: the fct_calls rule start_time <= end_time (severity error) fails.
+            callr(
+                callid="backwards",
+                number="+447700900123",
+                start="2026-10-01 09:00:00",
+                answer="0000-00-00 00:00:00",
+                hangup="2026-10-01 08:00:00",
+                duration_answered="0",
+                dialstatus="NOANSWER",
+            ),
+        ],
+    )
+    result = cdrwh(home, "run")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED test.cdr_warehouse.fct_calls_start_before_end" in result.stdout
+    assert "Run " in result.stdout and "FAILED" in result.stdout
+    assert not (home / "serving.duckdb").exists()

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'daily_traffic'}}}) }}
+
 -- Every UTC day and vendor of daily_traffic holds exactly the calls, seconds and money of fct_calls.
 with
 

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'daily_vendor_summary'}}}) }}
+
 -- Every UTC day and vendor of daily_vendor_summary holds exactly the calls and money of fct_calls.
 with
 
