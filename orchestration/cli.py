@@ -83,7 +83,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not result.success:
         for error in result.step_errors:
             print(f"  step failed: {error.splitlines()[0]}")
-        print(f"Run {result.run_id} FAILED; dbt's log: {result.log_path}; all logs: the Dagster UI (`make dagster`).")
+        print(
+            f"Run {result.run_id} FAILED; dbt's log: {result.log_path}; all logs: the Dagster UI (`make dagster`)."
+        )
         return 1
     return 1 if result.tests_failed else 0
 

@@ -62,17 +62,29 @@ def test_job_schedule_and_sensor(definitions: dg.Definitions) -> None:
     assert sensor.job_name == "cdr_pipeline"
 
 
-def test_sensor_requests_a_run_only_when_landing_changes(
+def test_sensor_requests_a_run_only_for_files_not_landed(
     definitions: dg.Definitions, cdrwh_home: Path
 ) -> None:
+    from orchestration.landing.loader import land
+    from orchestration.serving import publish_snapshot
+
     sensor = definitions.resolve_sensor_def("new_landing_files")
+    landing = cdrwh_home / "landing"
     with dg.instance_for_test() as instance:
-        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
-        assert len(first.run_requests) == 1  # an empty folder still has a first fingerprint
-        cursor = first.cursor
-        unchanged = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
-        assert unchanged.run_requests == [] and "no change" in unchanged.skip_message
-        write_csv(cdrwh_home / "landing" / "new.csv", ["a"], [["1"]])
-        changed = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
-        assert len(changed.run_requests) == 1
-        assert changed.cursor != cursor
+
+        def tick(cursor: str | None = None):
+            return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+        assert tick().run_requests == []  # nothing to land
+        write_csv(landing / "a.csv", ["a"], [["1"]])
+        first = tick()
+        assert len(first.run_requests) == 1
+        again = tick(first.cursor)
+        assert again.run_requests == [] and "already requested" in again.skip_message
+        write_csv(landing / "b.csv", ["b"], [["2"]])
+        assert len(tick(first.cursor).run_requests) == 1
+        # Once landed and published, the same files request nothing, even with no cursor (a new daemon).
+        land(cdrwh_home / "warehouse.duckdb", landing)
+        publish_snapshot(cdrwh_home / "warehouse.duckdb", cdrwh_home / "serving.duckdb")
+        landed = tick()
+        assert landed.run_requests == [] and "every landing file has landed" in landed.skip_message
