@@ -486,28 +486,6 @@ def test_sql_and_status_read_the_snapshot(home: Path, con: duckdb.DuckDBPyConnec
     assert status.returncode == 0 and "fct_calls" in status.stdout
 
 
-def test_second_run_with_no_new_files_changes_nothing(home: Path, con: duckdb.DuckDBPyConnection) -> None:
-    def contents() -> list:
-        with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as snapshot:
-            return [
-                snapshot.execute(f"select * from {t} order by all").fetchall()
-                for t in (
-                    "landing.files",
-                    "landing.rejects",
-                    "marts.fct_calls",
-                    "marts.daily_traffic",
-                    "marts.daily_vendor_summary",
-                )
-            ]
-
-    before = contents()
-    con.close()
-    second = cdrwh(home, "run")
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert "0 files loaded, 0 duplicate, 0 rejected" in second.stdout
-    assert contents() == before
-
-
 def test_a_failing_field_rule_fails_the_run_and_publishes_nothing(tmp_path: Path) -> None:
     home = tmp_path / "cdrwh"
     write_csv(
@@ -532,3 +510,83 @@ def test_a_failing_field_rule_fails_the_run_and_publishes_nothing(tmp_path: Path
     assert "FAILED test.cdr_warehouse.fct_calls_start_before_end" in result.stdout
     assert "Run " in result.stdout and "FAILED" in result.stdout
     assert not (home / "serving.duckdb").exists()
+
+
+DESIGN_FCT_CALLS_COLUMNS = """
+cdr_id source_vendor source_format source_file source_line call_id session_id
+call_type direction call_status vendor_status
+calling_number called_number calling_number_is_e164 called_number_is_e164 original_called_number
+final_called_number calling_name called_name imsi imei calling_country called_country destination_name
+account_number customer_code cost_center project_code number_alias tags
+start_time answer_time end_time call_date duration_s billable_duration_s ring_duration_s hold_duration_s
+originating_switch terminating_switch originating_trunk terminating_trunk routing_number caller_ip
+roaming_indicator international_call billing_class
+codec mos jitter_ms packet_loss_pct latency_ms rtp_packets_sent rtp_packets_received quality_score
+customer_experience
+protocol sip_response_code release_cause q850_cause hangup_source
+vendor_currency vendor_rate_per_min vendor_charge vendor_fees
+rate_deck_id rated_prefix rate_applied rate_type rated_duration_s connect_fee charge_amount tax_rate tax_amount
+currency margin rating_status
+fraud_score fraud_indicators
+""".split()
+
+DESIGN_DAILY_TRAFFIC_COLUMNS = """
+call_date source_vendor direction account_number called_country billing_class calls answered_calls busy_calls
+no_answer_calls failed_calls asr_pct ner_pct acd_s total_duration_s billed_minutes vendor_charge charge_amount
+tax_amount margin avg_mos
+""".split()
+
+DESIGN_DAILY_VENDOR_SUMMARY_COLUMNS = """
+call_date source_vendor num_calls billed_minutes total_cost call_subtotal connect_fees usf_fees ccrf
+cnam_lookup_fees
+""".split()
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("marts.fct_calls", DESIGN_FCT_CALLS_COLUMNS),
+        ("marts.daily_traffic", DESIGN_DAILY_TRAFFIC_COLUMNS),
+        ("marts.daily_vendor_summary", DESIGN_DAILY_VENDOR_SUMMARY_COLUMNS),
+        (
+            "landing.files",
+            "file_id path format sha256 size_bytes rows_read rows_loaded rows_rejected status "
+            "reason landed_at".split(),
+        ),
+        ("landing.rejects", ["file_id", "line", "raw_text", "reason"]),
+    ],
+)
+def test_tables_have_the_design_columns(
+    con: duckdb.DuckDBPyConnection, table: str, expected: list[str]
+) -> None:
+    schema, name = table.split(".")
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    assert [c for c in expected if c not in present] == []
+
+
+def test_second_run_with_no_new_files_changes_nothing(home: Path, con: duckdb.DuckDBPyConnection) -> None:
+    def contents() -> list:
+        with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as snapshot:
+            return [
+                snapshot.execute(f"select * from {t} order by all").fetchall()
+                for t in (
+                    "landing.files",
+                    "landing.rejects",
+                    "marts.fct_calls",
+                    "marts.daily_traffic",
+                    "marts.daily_vendor_summary",
+                )
+            ]
+
+    before = contents()
+    con.close()
+    second = cdrwh(home, "run")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "0 files loaded, 0 duplicate, 0 rejected" in second.stdout
+    assert contents() == before
