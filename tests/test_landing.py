@@ -217,3 +217,44 @@ def test_header_only_file_lands_with_zero_rows(landing: Path, warehouse: Path) -
     write_csv(landing / "a.csv", FLOWROUTE, [])
     (outcome,) = land(warehouse, landing).outcomes
     assert (outcome.status, outcome.rows_read) == ("loaded", 0)
+
+
+def test_values_that_do_not_parse_as_their_kind_are_rejected_naming_column_and_value(
+    landing: Path, warehouse: Path
+) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [
+        flowroute_row(1),
+        flowroute_row(2, duration="sixty"),
+        flowroute_row(3, start_time="2026-13-45 99:00:00+00", total_cost="1,5"),
+        flowroute_row(4, rate="", call_fail_sip_code=" "),  # empty values are not parse errors
+        flowroute_row(5, number_alias="x,\"y\""),
+    ])
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (5, 3, 2)
+    with duckdb.connect(str(warehouse)) as con:
+        rejects = rows(con, "select line, raw_text, reason from landing.rejects order by line")
+        assert [(line, reason) for line, _, reason in rejects] == [
+            (3, "column \"duration\": 'sixty' is not an integer"),
+            (4, "column \"start_time\": '2026-13-45 99:00:00+00' is not a date and time; "
+                "column \"total_cost\": '1,5' is not a number"),
+        ]
+        assert rejects[1][1].startswith('Outbound,2026-13-45 99:00:00+00,')
+        assert ',"1,5",' in rejects[1][1]
+        assert rows(con, "select _line, number_alias from raw.flowroute_cdr order by _line") == [
+            (2, None), (5, None), (6, 'x,"y"')
+        ]
+        assert accounting_mismatches(con) == []
+
+
+def test_declared_null_spellings_are_not_parse_errors(landing: Path, warehouse: Path) -> None:
+    header = ["callid", "start", "answer", "hangup", "duration", "dialstatus", "number"]
+    write_csv(landing / "callr.csv", header, [
+        ["c1", "2026-10-01 10:00:00", "0000-00-00 00:00:00", "2026-10-01 10:00:09", "9", "NOANSWER", "+4477"],
+        ["c2", "2026-10-01 10:00:00", "not yet", "2026-10-01 10:00:09", "9", "NOANSWER", "+4477"],
+    ])
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (1, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select reason from landing.rejects") == [
+            ("column \"answer\": 'not yet' is not a date and time",)
+        ]

@@ -17,9 +17,16 @@ def normalize_header(text: str) -> str:
     return re.sub(r"\s+", " ", text).lower()
 
 
+ColumnKind = Literal["text", "integer", "decimal", "timestamp"]
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of a format, landed as ``raw.<format>.<name>`` (always VARCHAR)."""
+    """One column of a format, landed as ``raw.<format>.<name>`` (always VARCHAR).
+
+    ``kind`` is checked while landing: a row whose value does not parse as its kind is rejected with
+    the column and the value named, so staging's casts never meet a value they cannot read.
+    """
 
     name: str
     description: str
@@ -27,6 +34,9 @@ class Column:
     """Header spellings accepted for this column across export generations; the name is always one."""
     required: bool = False
     """A file whose header lacks a required column is not this format."""
+    kind: ColumnKind = "text"
+    null_values: tuple[str, ...] = ()
+    """Values that mean "none" for this column besides the empty string (e.g. '0000-00-00 00:00:00')."""
 
     def spellings(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(normalize_header(h) for h in (self.name, *self.headers)))

@@ -19,6 +19,7 @@ import duckdb
 from orchestration.formats import DetectionError, FormatSpec, HeaderMatch, detect
 from orchestration.landing.catalog import ensure_catalog, ensure_raw_table
 from orchestration.landing.discovery import LandingFile, discover, read_csv_header, sha256_of
+from orchestration.landing.values import problem_sql, record_text_sql
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ class Lander:
     def __init__(self, con: duckdb.DuckDBPyConnection, landing_dir: Path):
         self.con = con
         self.landing_dir = landing_dir
+        # Timestamps without an offset are UTC; rowid follows file order only with insertion order kept.
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("set preserve_insertion_order = true")
         ensure_catalog(con)
 
     # -- deciding ---------------------------------------------------------------------------------
@@ -284,30 +288,58 @@ class Lander:
             group by f.line
             """
         )
-        rejected = con.execute("select count(distinct line) from temp._landing_reject_errors").fetchone()[0]
-        loaded = con.execute("select count(*) from temp._landing_batch").fetchone()[0]
-        # Lines of good rows: the record numbers (header = line 1) that were not rejected, in file order.
-        if rejected == 0:
+        unreadable = con.execute("select count(distinct line) from temp._landing_reject_errors").fetchone()[0]
+        parsed = con.execute("select count(*) from temp._landing_batch").fetchone()[0]
+        # Lines of parsed rows: the record numbers (header = line 1) the reader did not reject, in order.
+        if unreadable == 0:
             line_source = "select rowid as ordinal, rowid + 2 as line from temp._landing_batch"
         else:
             line_source = f"""
                 select row_number() over (order by range) - 1 as ordinal, range as line
-                from range(2, {loaded + rejected + 2})
+                from range(2, {parsed + unreadable + 2})
                 where range not in (select line from temp._landing_reject_errors)
             """
+        # A value that does not parse as its column's kind rejects the row, naming column and value.
+        problems = [
+            problem_sql(column, f"b.c{match.positions[column.name]}", match.header[match.positions[column.name]])
+            for column in spec.columns
+            if column.name in match.positions
+        ]
+        problems = [p for p in problems if p]
+        reason = f"concat_ws('; ', {', '.join(problems)})" if problems else "''"
         selected = ", ".join(
             f"b.c{match.positions[c]}" if c in match.positions else "cast(null as varchar)"
             for c in spec.column_names
         )
         target = ", ".join(f'"{c}"' for c in spec.column_names)
+        record_text = record_text_sql([f"b.c{i}" for i in range(len(match.header))], spec.delimiter)
         con.execute(
             f"""
-            insert into raw."{spec.raw_table}" (_file_id, _line, {target})
-            select {file_id}, l.line, {selected}
+            create or replace temp table _landing_checked as
+            select b.rowid as ordinal, l.line, nullif({reason}, '') as problem
             from temp._landing_batch as b
             join ({line_source}) as l on l.ordinal = b.rowid
             """
         )
+        (loaded,) = con.execute(
+            f"""
+            insert into raw."{spec.raw_table}" (_file_id, _line, {target})
+            select {file_id}, k.line, {selected}
+            from temp._landing_batch as b
+            join temp._landing_checked as k on k.ordinal = b.rowid
+            where k.problem is null
+            """
+        ).fetchone()
+        (invalid,) = con.execute(
+            f"""
+            insert into landing.rejects
+            select {file_id}, k.line, {record_text}, k.problem
+            from temp._landing_batch as b
+            join temp._landing_checked as k on k.ordinal = b.rowid
+            where k.problem is not null
+            """
+        ).fetchone()
+        rejected = unreadable + invalid
         return loaded, rejected
 
 
