@@ -93,7 +93,8 @@ def test_bad_rows_are_rejected_with_line_text_and_reason_and_good_rows_still_lan
 
 def test_invalid_utf8_is_rejected_naming_the_column(landing: Path, warehouse: Path) -> None:
     path = write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), flowroute_row(2, number_alias="XX")])
-    path.write_bytes(path.read_bytes().replace(b"XX", b"\xff\xfe"))
+    # 0x81 0x8d are neither UTF-8 nor Windows-1252: the file is damaged UTF-8, not a legacy file.
+    path.write_bytes(path.read_bytes().replace(b"XX", b"\x81\x8d"))
     (outcome,) = land(warehouse, landing).outcomes
     assert (outcome.rows_loaded, outcome.rows_rejected) == (1, 1)
     with duckdb.connect(str(warehouse)) as con:
@@ -258,3 +259,47 @@ def test_declared_null_spellings_are_not_parse_errors(landing: Path, warehouse: 
         assert rows(con, "select reason from landing.rejects") == [
             ("column \"answer\": 'not yet' is not a date and time",)
         ]
+
+
+def test_links_leading_outside_the_landing_folder_are_refused_and_never_read(
+    landing: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    secret = write_csv(tmp_path / "outside" / "secret.csv", FLOWROUTE, [flowroute_row(1)])
+    write_csv(landing / "inside.csv", FLOWROUTE, [flowroute_row(2)])
+    (landing / "leak.csv").symlink_to(secret)
+    (landing / "leaky_folder").symlink_to(secret.parent, target_is_directory=True)
+    (landing / "broken.csv").symlink_to(tmp_path / "nowhere.csv")
+    (landing / "alias.csv").symlink_to(landing / "inside.csv")  # inside: just another name
+    outcomes = {o.path: o for o in land(warehouse, landing).outcomes}
+    assert {outcomes["inside.csv"].status, outcomes["alias.csv"].status} == {"loaded", "duplicate"}
+    for path in ("leak.csv", "leaky_folder"):
+        assert outcomes[path].status == "rejected"
+        assert "leads outside the landing folder" in outcomes[path].reason
+    assert outcomes["broken.csv"].status == "rejected" and "broken symbolic link" in outcomes["broken.csv"].reason
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select sip_callid from raw.flowroute_cdr") == [("call-2",)]
+    assert land(warehouse, landing).outcomes == []  # refusals are recorded once
+
+
+def test_legacy_windows_and_latin1_files_are_decoded_without_mojibake(landing: Path, warehouse: Path) -> None:
+    text = write_csv(landing / "tmp.csv", FLOWROUTE, [
+        flowroute_row(1, number_alias="Café – “Zürich” €5", destination_name="Curaçao"),
+    ]).read_text(encoding="utf-8")
+    (landing / "tmp.csv").unlink()
+    (landing / "windows.csv").write_bytes(text.encode("cp1252"))
+    (landing / "latin1.csv.gz").write_bytes(gzip.compress(text.replace("– “Zürich” €5", "Zürich").encode("latin-1")))
+    # A UTF-8 file with one damaged row stays UTF-8: that row is rejected, the others land.
+    damaged = text.replace("call-1", "call-9") + text.splitlines()[1].replace("call-1", "call-8") + "\n"
+    (landing / "utf8.csv").write_bytes(damaged.encode("utf-8").replace("Curaçao".encode(), b"Cura\xe7ao", 1))
+    outcomes = {o.path: o for o in land(warehouse, landing).outcomes}
+    assert {p: (o.rows_loaded, o.rows_rejected) for p, o in outcomes.items()} == {
+        "windows.csv": (1, 0), "latin1.csv.gz": (1, 0), "utf8.csv": (1, 1)}
+    with duckdb.connect(str(warehouse)) as con:
+        got = rows(con, "select f.path, f.encoding, r.number_alias, r.destination_name from raw.flowroute_cdr r "
+                        "join landing.files f on f.file_id = r._file_id order by f.path")
+    assert got == [
+        ("latin1.csv.gz", "cp1252", "Café Zürich", "Curaçao"),
+        ("utf8.csv", "utf-8", "Café – “Zürich” €5", "Curaçao"),
+        ("windows.csv", "cp1252", "Café – “Zürich” €5", "Curaçao"),
+    ]
+    assert not list((warehouse.parent / ".scratch").glob("*.csv"))

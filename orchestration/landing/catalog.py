@@ -28,6 +28,7 @@ create table if not exists landing.files (
     landed_at timestamp not null,
     check (rows_read = rows_loaded + rows_rejected)
 );
+alter table landing.files add column if not exists encoding varchar;
 create table if not exists landing.rejects (
     file_id bigint not null,
     line bigint not null,

@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,8 @@ class LandingFile:
     relative_path: str
     size_bytes: int
     modified_at: datetime
+    refused: str | None = None
+    """Why the file must not be read at all (a link leading outside the landing folder)."""
 
     @property
     def pinned_format(self) -> str | None:
@@ -44,24 +47,42 @@ def discover(landing_dir: Path) -> list[LandingFile]:
     """Every file under ``landing_dir`` at any depth, oldest first so newer exports land later.
 
     Hidden files and files still being written (``.tmp``, ``.part``...) are left for a later run.
+    Symbolic links are not followed out of the folder: a link whose target lies outside it (or is
+    missing) is returned with ``refused`` set, so it is recorded and never read.
     """
+    root = landing_dir.resolve()
     found = []
-    for path in landing_dir.rglob("*"):
-        name = path.name
-        if not path.is_file() or name.startswith(".") or name.lower().endswith(_IN_PROGRESS_SUFFIXES):
-            continue
-        if any(part.startswith(".") for part in path.relative_to(landing_dir).parts):
-            continue
-        stat = path.stat()
-        found.append(
-            LandingFile(
-                path=path,
-                relative_path=path.relative_to(landing_dir).as_posix(),
-                size_bytes=stat.st_size,
-                modified_at=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None),
+    for folder, subfolders, names in os.walk(landing_dir, followlinks=False):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in [*names, *(d for d in subfolders if (Path(folder) / d).is_symlink())]:
+            path = Path(folder) / name
+            if name.startswith(".") or name.lower().endswith(_IN_PROGRESS_SUFFIXES):
+                continue
+            refused = _refusal(path, root)
+            if refused is None and not path.is_file():
+                continue  # a link to a folder inside the landing folder: its files are found where they are
+            stat = path.lstat() if refused else path.stat()
+            found.append(
+                LandingFile(
+                    path=path,
+                    relative_path=path.relative_to(landing_dir).as_posix(),
+                    size_bytes=stat.st_size,
+                    modified_at=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None),
+                    refused=refused,
+                )
             )
-        )
     return sorted(found, key=lambda f: (f.modified_at, f.relative_path))
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    if not target.exists():
+        return f"refused: broken symbolic link (to {os.readlink(path)})"
+    if not target.is_relative_to(root):
+        return f"refused: symbolic link leads outside the landing folder (to {target})"
+    return None
 
 
 def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
@@ -72,8 +93,9 @@ def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def read_csv_header(file: LandingFile, delimiter: str = ",") -> list[str]:
+def read_csv_header(file: LandingFile, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
     """The first CSV record of the file (BOM and gzip handled); empty when the file is empty."""
-    raw = gzip.open(file.path, "rb") if file.is_gzip else file.path.open("rb")  # noqa: SIM115 (closed by the with below)
-    with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="") as text:
+    raw = gzip.open(file.path, "rb") if file.is_gzip else file.path.open("rb")  # noqa: SIM115 (closed below)
+    with raw, io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+                               errors="replace", newline="") as text:
         return next(csv.reader(text, delimiter=delimiter), [])

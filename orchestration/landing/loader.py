@@ -8,7 +8,9 @@ with its line, raw text and reason, and the good rows of the same file still lan
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +20,7 @@ import duckdb
 
 from orchestration.formats import DetectionError, FormatSpec, HeaderMatch, detect
 from orchestration.landing.catalog import ensure_catalog, ensure_raw_table
+from orchestration.landing.encoding import UTF8, detect_encoding, transcode_to_utf8
 from orchestration.landing.discovery import LandingFile, discover, read_csv_header, sha256_of
 from orchestration.landing.values import problem_sql, record_text_sql
 
@@ -69,9 +72,10 @@ def _utcnow() -> datetime:
 class Lander:
     """Lands files into one open DuckDB connection. Not thread-safe: DuckDB has one writer."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, landing_dir: Path):
+    def __init__(self, con: duckdb.DuckDBPyConnection, landing_dir: Path, scratch_dir: Path):
         self.con = con
         self.landing_dir = landing_dir
+        self.scratch_dir = scratch_dir
         # Timestamps without an offset are UTC; rowid follows file order only with insertion order kept.
         con.execute("set TimeZone = 'UTC'")
         con.execute("set preserve_insertion_order = true")
@@ -110,6 +114,9 @@ class Lander:
         self, file: LandingFile, by_sha: dict[str, list[tuple[str, str, str | None]]]
     ) -> FileOutcome | None:
         """Land one file, or return None when an earlier run already decided about this content."""
+        if file.refused:
+            link_identity = hashlib.sha256(f"link:{file.relative_path}:{file.refused}".encode()).hexdigest()
+            return self._reject_once(file, link_identity, by_sha.get(link_identity, []), file.refused)
         sha = sha256_of(file.path)
         earlier = by_sha.get(sha, [])
         landed = [path for path, status, _ in earlier if status == "loaded"]
@@ -122,11 +129,12 @@ class Lander:
                 f"unsupported file type: expected one of .csv, .csv.gz, .json, .ndjson (got {file.path.name})"
             )
             return self._reject_once(file, sha, earlier, reason)
+        encoding = detect_encoding(file.path)
         try:
-            match = self._detect(file)
+            match = self._detect(file, encoding)
         except DetectionError as error:
             return self._reject_once(file, sha, earlier, str(error))
-        return self._load(file, sha, match)
+        return self._load(file, sha, match, encoding)
 
     def _reject_once(
         self, file: LandingFile, sha: str, earlier: list[tuple[str, str, str | None]], reason: str
@@ -135,11 +143,11 @@ class Lander:
             return None
         return self._record(file, sha, None, "rejected", reason=reason)
 
-    def _detect(self, file: LandingFile) -> HeaderMatch:
+    def _detect(self, file: LandingFile, encoding: str) -> HeaderMatch:
         if file.path.name.lower().removesuffix(".gz").endswith((".json", ".ndjson")):
             raise DetectionError("no declared format reads JSON yet")
         try:
-            header = read_csv_header(file)
+            header = read_csv_header(file, encoding=encoding)
         except (OSError, EOFError, gzip.BadGzipFile) as error:
             raise DetectionError(f"cannot read the header: {error}") from error
         if not any(cell.strip() for cell in header):
@@ -161,13 +169,17 @@ class Lander:
         rows_loaded: int = 0,
         rows_rejected: int = 0,
         ignored_columns: str | None = None,
+        encoding: str | None = None,
         file_id: int | None = None,
     ) -> FileOutcome:
         if file_id is None:
             file_id = self.con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
         self.con.execute(
             """
-            insert into landing.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            insert into landing.files (
+                file_id, path, format, sha256, size_bytes, modified_at, rows_read, rows_loaded,
+                rows_rejected, status, reason, ignored_columns, landed_at, encoding
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 file_id,
@@ -183,6 +195,7 @@ class Lander:
                 reason,
                 ignored_columns,
                 _utcnow(),
+                encoding,
             ],
         )
         log.info("%s %s: %s", status, file.relative_path, reason or f"{rows_loaded} rows")
@@ -198,11 +211,11 @@ class Lander:
             reason,
         )
 
-    def _load(self, file: LandingFile, sha: str, match: HeaderMatch) -> FileOutcome:
+    def _load(self, file: LandingFile, sha: str, match: HeaderMatch, encoding: str) -> FileOutcome:
         spec = match.spec
         con = self.con
         ensure_raw_table(con, spec)
-        self._read_batch(file, match)
+        self._read_batch(file, match, encoding)
         con.execute("begin transaction")
         try:
             file_id = con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
@@ -215,6 +228,7 @@ class Lander:
                 rows_loaded=loaded,
                 rows_rejected=rejected,
                 ignored_columns=", ".join(match.ignored) or None,
+                encoding=encoding,
                 file_id=file_id,
             )
             con.execute("commit")
@@ -223,11 +237,22 @@ class Lander:
             raise
         return outcome
 
-    def _read_batch(self, file: LandingFile, match: HeaderMatch) -> None:
+    def _read_batch(self, file: LandingFile, match: HeaderMatch, encoding: str) -> None:
         """Parse the file into session scratch tables: good rows in file order, and the reader's errors.
 
         This happens outside the file's transaction so that ``rowid`` is the row's ordinal in the file.
+        A legacy-encoded file is read from a UTF-8 copy in the scratch folder, removed afterwards.
         """
+        if encoding == UTF8:
+            self._read_csv(file.path, file.is_gzip, match)
+            return
+        copy = transcode_to_utf8(file.path, self.scratch_dir / f"{uuid.uuid4().hex}.csv", encoding)
+        try:
+            self._read_csv(copy, False, match)
+        finally:
+            copy.unlink(missing_ok=True)
+
+    def _read_csv(self, path: Path, is_gzip: bool, match: HeaderMatch) -> None:
         con = self.con
         spec = match.spec
         header_width = len(match.header)
@@ -238,10 +263,10 @@ class Lander:
             f"""
             create temp table _landing_batch as
             select * from read_csv(
-                {_sql_string(str(file.path))},
+                {_sql_string(str(path))},
                 header = true, auto_detect = false, columns = {columns},
                 delim = {_sql_string(spec.delimiter)}, quote = '"', escape = '"',
-                compression = '{"gzip" if file.is_gzip else "none"}',
+                compression = '{"gzip" if is_gzip else "none"}',
                 ignore_errors = true, store_rejects = true,
                 rejects_table = '_landing_reject_errors', rejects_scan = '_landing_reject_scans'
             )
@@ -346,7 +371,11 @@ class Lander:
 def land(
     warehouse: Path, landing_dir: Path, progress: Callable[[LandingFile], None] | None = None
 ) -> LandingReport:
-    """Land every new file under ``landing_dir`` into the warehouse file."""
+    """Land every new file under ``landing_dir`` into the warehouse file.
+
+    Scratch files (UTF-8 copies of legacy-encoded files, DuckDB's spill files) go beside the warehouse.
+    """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
-        return Lander(con, landing_dir).land_all(progress)
+    scratch = warehouse.parent / ".scratch"
+    with duckdb.connect(str(warehouse), config={"temp_directory": str(scratch / "duckdb")}) as con:
+        return Lander(con, landing_dir, scratch).land_all(progress)
