@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"tests {result.count('test', 'pass') + result.count('unit_test', 'pass')} passed, "
         f"{result.count('test', 'warn')} warned, {result.tests_failed} failed"
     )
-    for failure in result.failures:
+    for failure in [*result.failures, *result.failed_checks]:
         print(f"  FAILED {failure}")
     if result.snapshot:
         print(
@@ -82,7 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     if not result.success:
         for error in result.step_errors:
-            print(f"  step failed: {error.splitlines()[0]}")
+            # A failed dbt build is explained by the FAILED lines above; anything else in full.
+            dbt_failure = "DagsterDbtCliRuntimeError" in error and (result.failures or result.failed_checks)
+            print(f"  step failed: {error.splitlines()[0] if dbt_failure else error}")
         print(
             f"Run {result.run_id} FAILED; dbt's log: {result.log_path}; all logs: the Dagster UI (`make dagster`)."
         )
@@ -91,7 +93,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from orchestration.report import NoSnapshot, format_table, landing_summary, open_snapshot
+    from orchestration.report import (
+        NoSnapshot,
+        common_reject_reasons,
+        file_accounting,
+        format_table,
+        landing_summary,
+        open_snapshot,
+        quarantine_by_rule,
+    )
 
     p = paths()
     try:
@@ -110,6 +120,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"fct_calls    {calls:,} calls, {first} to {last} (UTC days)")
         print(f"rejects      {rejects:,} rows in landing.rejects\n")
         print(format_table(*landing_summary(con)))
+        scope = "all files" if args.all_files else "unbalanced first, then the newest 20; --all-files for all"
+        print(f"\nPer file: rows read = calls + duplicates + rejects + quarantined ({scope})\n")
+        print(format_table(*file_accounting(con, None if args.all_files else 20)))
+        columns, reasons = common_reject_reasons(con)
+        if reasons:
+            print("\nMost common reject reasons (values masked; landing.rejects has every row)\n")
+            print(format_table(columns, reasons))
+        columns, rules = quarantine_by_rule(con)
+        if rules:
+            print("\nQuarantined rows by broken rule (marts.quarantined_calls)\n")
+            print(format_table(columns, rules))
     return 0
 
 
@@ -186,9 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the pipeline job in process: land, dbt build, publish").set_defaults(
         handler=cmd_run
     )
-    commands.add_parser("status", help="what has landed and what the snapshot holds").set_defaults(
-        handler=cmd_status
-    )
+    status = commands.add_parser("status", help="per-file accounting, reject reasons, quarantine")
+    status.add_argument("--all-files", action="store_true", help="list every file, not the newest 20")
+    status.set_defaults(handler=cmd_status)
 
     sql = commands.add_parser("sql", help="query the serving snapshot (read-only)")
     sql.add_argument("query")

@@ -29,6 +29,8 @@ class PipelineResult:
     step_errors: list[str] = field(default_factory=list)
     log_path: Path | None = None
     """The run's dbt log."""
+    failed_checks: list[str] = field(default_factory=list)
+    """Asset checks of error severity that failed, other than dbt tests (those are in ``failures``)."""
 
     def count(self, resource_type: str, *statuses: str) -> int:
         return sum(
@@ -37,7 +39,11 @@ class PipelineResult:
 
     @property
     def tests_failed(self) -> int:
-        return self.count("test", "fail", "error") + self.count("unit_test", "fail", "error")
+        return (
+            self.count("test", "fail", "error")
+            + self.count("unit_test", "fail", "error")
+            + len(self.failed_checks)
+        )
 
 
 def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
@@ -54,7 +60,7 @@ def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     summary = PipelineResult(success=result.success, run_id=result.run_id, log_path=log_path)
     for event in result.all_events:
@@ -68,6 +74,17 @@ def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
             elif materialization.asset_key == dg.AssetKey(["serving", "snapshot"]):
                 summary.snapshot = metadata
     _read_dbt_results(paths.dbt_target, result.run_id, summary)
+    dbt_failures = " ".join(summary.failures)
+    for evaluation in result.get_asset_check_evaluations():
+        if (
+            not evaluation.passed
+            and evaluation.severity == dg.AssetCheckSeverity.ERROR
+            and f".{evaluation.check_name}" not in dbt_failures
+        ):
+            details = {k: v.value for k, v in evaluation.metadata.items()}
+            summary.failed_checks.append(
+                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} {details}"
+            )
     _prune_dbt_run_folders(paths.dbt_target)
     return summary
 

@@ -83,3 +83,53 @@ def _cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def file_accounting(con: duckdb.DuckDBPyConnection, limit: int | None = 20) -> tuple[list[str], list[tuple]]:
+    """Per-file conservation (unbalanced files first, then the newest)."""
+    relation = con.execute(
+        f"""
+        select file_id, path, coalesce(format, '-') as format, status, rows_read, calls, duplicates,
+               rejects, quarantined, case when is_balanced then 'yes' else 'NO' end as balanced
+        from marts.file_reconciliation
+        order by is_balanced, file_id desc
+        {f"limit {int(limit)}" if limit else ""}
+        """
+    )
+    return [d[0] for d in relation.description], relation.fetchall()
+
+
+# Values in reasons are quoted ('sixty'); masking them groups reasons by kind.
+_MASK_QUOTED_VALUES = "regexp_replace(r.reason, '''[^'']*''', '''...''', 'g')"
+
+
+def common_reject_reasons(con: duckdb.DuckDBPyConnection, limit: int = 10) -> tuple[list[str], list[tuple]]:
+    """Reject reasons grouped with their values masked, most frequent first, with one example line."""
+    relation = con.execute(
+        f"""
+        select
+            {_MASK_QUOTED_VALUES} as reason,
+            count(*) as rows,
+            count(distinct r.file_id) as files,
+            min(f.path || ':' || r.line) as example
+        from landing.rejects as r
+        join landing.files as f using (file_id)
+        group by 1
+        order by rows desc, reason
+        limit ?
+        """,
+        [limit],
+    )
+    return [d[0] for d in relation.description], relation.fetchall()
+
+
+def quarantine_by_rule(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    relation = con.execute(
+        """
+        select broken_rules, count(*) as rows, min(source_file || ':' || source_line) as example
+        from marts.quarantined_calls
+        group by 1
+        order by rows desc, broken_rules
+        """
+    )
+    return [d[0] for d in relation.description], relation.fetchall()

@@ -14,8 +14,10 @@ import phonenumbers
 import pytest
 
 from orchestration.formats import FORMATS_BY_NAME, detect
-from orchestration.generator import GenerationSummary, generate
+from orchestration.generator import CALL_SHARES, GenerationSummary, generate
 from orchestration.generator import callr as callr_gen
+from orchestration.generator import connexcs as connexcs_gen
+from orchestration.generator import didww as didww_gen
 from orchestration.generator import flowroute as flowroute_gen
 from orchestration.generator.calls import Outcome, billed_seconds, call_starts, draw_call
 from orchestration.generator.numbering import COUNTRIES, LineType, draw_number, has_line_type, is_valid_for
@@ -23,8 +25,12 @@ from orchestration.generator.writers import csv_file
 from orchestration.settings import PROJECT_DIR
 
 START = date(2026, 10, 1)
+DAYS = 4
+"""Days of the shared fixture: enough for every DIDWW header generation and every ConnexCS view."""
 FLOWROUTE = FORMATS_BY_NAME["flowroute_cdr"]
 CALLR = FORMATS_BY_NAME["callr_cdr"]
+DIDWW = {"inbound": FORMATS_BY_NAME["didww_inbound"], "outbound": FORMATS_BY_NAME["didww_outbound"]}
+CONNEXCS = FORMATS_BY_NAME["connexcs_cdr"]
 FEES = ("connect_fee", "usf_fee", "ccrf", "cnam_lookup_fee")
 
 
@@ -45,7 +51,7 @@ def status_map(vendor: str) -> dict[str, str]:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerationSummary, list[Path]]:
     out = tmp_path_factory.mktemp("landing")
     announced: list[Path] = []
-    summary = generate(out, days=3, calls_per_day=240, seed=3, start=START, progress=announced.append)
+    summary = generate(out, days=DAYS, calls_per_day=240, seed=3, start=START, progress=announced.append)
     return out, summary, announced
 
 
@@ -111,32 +117,53 @@ def test_summary_counts_match_the_files(generated) -> None:
         header, rows = read_csv(path)
         counted[detect(header).spec.name] += len(rows)
     assert dict(counted) == summary.rows_by_format
-    assert summary.calls == sum(counted.values()) == 3 * 240
-    assert (summary.first_day, summary.last_day) == (START, START + timedelta(days=2))
+    assert summary.calls == sum(counted.values()) == DAYS * 240
+    assert set(summary.rows_by_format) == {
+        "flowroute_cdr",
+        "callr_cdr",
+        "didww_inbound",
+        "didww_outbound",
+        "connexcs_cdr",
+    }
+    assert all(summary.rows_by_format.values()), "every format is written"
+    assert (summary.first_day, summary.last_day) == (START, START + timedelta(days=DAYS - 1))
 
 
 def test_file_layout_per_day(generated) -> None:
     out, _, _ = generated
-    days = [(START + timedelta(days=i)).isoformat() for i in range(3)]
+    days = [(START + timedelta(days=i)).isoformat() for i in range(DAYS)]
     flowroute_names = {p.name.removesuffix(".gz") for p in files_of(out, "flowroute")}
     assert flowroute_names == {f"cdr_export_{d}.csv" for d in days}
     assert {p.name for p in files_of(out, "callr")} == {
         f"cdrs_{direction}_{d}.csv" for d in days for direction in ("inbound", "outbound")
     }
+    assert {p.name.removesuffix(".gz") for p in files_of(out, "didww")} == {
+        f"{direction}_calls_{d}.csv" for d in days for direction in ("inbound", "outbound")
+    }
+    connexcs_names = {p.name.removesuffix(".gz") for p in files_of(out, "connexcs")}
+    assert connexcs_names == {f"cdr_download_{d}.csv" for d in days}
     assert not list(out.rglob("*.part"))
 
 
 def test_every_file_is_detected_as_its_format(generated) -> None:
     out, _, _ = generated
-    for vendor, spec in (("flowroute", FLOWROUTE), ("callr", CALLR)):
+    for vendor, spec in (("flowroute", FLOWROUTE), ("callr", CALLR), ("connexcs", CONNEXCS)):
         for path in files_of(out, vendor):
             assert detect(read_csv(path)[0]).spec is spec, path
+    for path in files_of(out, "didww"):
+        direction = path.name.split("_")[0]
+        assert detect(read_csv(path)[0]).spec is FORMATS_BY_NAME[f"didww_{direction}"], path
 
 
-def test_vendor_split_is_roughly_55_45(tmp_path: Path) -> None:
+def test_vendor_split_follows_the_call_shares(tmp_path: Path) -> None:
     summary = generate(tmp_path, days=2, calls_per_day=1000, seed=8, start=START)
-    share = summary.rows_by_format["flowroute_cdr"] / summary.calls
-    assert 0.50 < share < 0.60
+    by_vendor: Counter[str] = Counter()
+    for name, rows in summary.rows_by_format.items():
+        by_vendor[FORMATS_BY_NAME[name].vendor] += rows
+    assert set(by_vendor) == set(CALL_SHARES)
+    assert sum(CALL_SHARES.values()) == pytest.approx(1)
+    for vendor, share in CALL_SHARES.items():
+        assert abs(by_vendor[vendor] / summary.calls - share) < 0.04, vendor
 
 
 def test_default_start_ends_yesterday_utc(tmp_path: Path) -> None:
@@ -167,7 +194,7 @@ def test_flowroute_header_variants_follow_the_declaration(generated) -> None:
     out, _, _ = generated
     declared = list(FLOWROUTE.column_names)
     headers = [read_csv(p)[0] for p in files_of(out, "flowroute")]
-    assert sorted(len(h) for h in headers) == [len(declared) - 1, len(declared), len(declared) + 2]
+    assert sorted({len(h) for h in headers}) == [len(declared) - 1, len(declared), len(declared) + 2]
     for header in headers:
         width = min(len(header), len(declared))
         assert header[:width] == declared[:width]
@@ -210,6 +237,16 @@ def test_generator_columns_are_declared() -> None:
     assert callr_gen.TYPE_COLUMN in declared
     assert FLOWROUTE.column_names[-1] == flowroute_gen.NEWER_COLUMN
     assert not set(flowroute_gen.EXTRA_COLUMNS) & set(FLOWROUTE.column_names)
+    for direction, generations in didww_gen.HEADERS.items():
+        spec = didww_gen.FORMATS[direction]
+        assert set(generations) == set(didww_gen.Generation)
+        for header in generations.values():
+            match = spec.match_header(list(header))
+            assert match.ok and match.ignored == (), (direction, header)
+    for view in connexcs_gen.VIEWS:
+        assert set(connexcs_gen.ESSENTIALS) <= set(view.columns), view.name
+        assert set(view.columns) <= set(connexcs_gen.PORTAL_COLUMNS), view.name
+    assert CONNEXCS.match_header(list(connexcs_gen.PORTAL_COLUMNS)).ignored == ()
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -400,3 +437,182 @@ def test_number_templates_give_valid_numbers(iso: str) -> None:
             number = draw_number(rng, iso, line_type)
             assert is_valid_for(number.digits, iso, line_type)
             assert number.e164 == "+" + number.digits
+
+
+# -- DIDWW ----------------------------------------------------------------------------------------
+
+
+def by_column(spec, header: list[str], rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows keyed by the declared column names their header cells spell."""
+    positions = spec.match_header(header).positions
+    return [{column: row[header[index]] for column, index in positions.items()} for row in rows]
+
+
+def didww_files(out: Path) -> list[tuple[str, Path, list[str], list[dict[str, str]]]]:
+    """(direction, path, header, rows by column) of every DIDWW file."""
+    found = []
+    for path in files_of(out, "didww"):
+        direction = path.name.split("_")[0]
+        header, rows = read_csv(path)
+        found.append((direction, path, header, by_column(DIDWW[direction], header, rows)))
+    return found
+
+
+def didww_time(text: str) -> datetime | None:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S") if text else None
+
+
+def uri_user(value: str) -> str:
+    """The number of a destination: the user part of a SIP URI, or the value itself."""
+    return value.removeprefix("sip:").split("@")[0].removeprefix("+")
+
+
+def test_didww_writes_every_generation_in_both_directions(generated) -> None:
+    out, _, _ = generated
+    written = {(direction, tuple(header)) for direction, _, header, _ in didww_files(out)}
+    expected = {
+        (direction, header) for direction, headers in didww_gen.HEADERS.items() for header in headers.values()
+    }
+    assert written == expected
+
+
+def test_every_didww_generation_also_comes_gzipped_and_plain() -> None:
+    layouts = [didww_gen.day_layout(index) for index in range(12)]
+    assert set(layouts) == {(g, compressed) for g in didww_gen.Generation for compressed in (True, False)}
+    assert sum(compressed for _, compressed in layouts) == 8, "most DIDWW files come as .csv.gz"
+
+
+def test_didww_api_exports_quote_every_value_and_others_leave_empties_bare(generated) -> None:
+    out, _, _ = generated
+    quoted_empties = 0
+    for _, path, header, _ in didww_files(out):
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+        quoted = any(h in header for h in ("Response", "Sell Amount (Points)"))
+        if quoted:
+            assert all(line.startswith('"') and line.endswith('"') for line in lines), path
+            quoted_empties += sum(line.count(',""') for line in lines)
+        else:
+            assert '""' not in "\n".join(lines), path
+    assert quoted_empties, 'API exports carry empty values as ""'
+
+
+def test_didww_field_rules(generated) -> None:
+    out, _, _ = generated
+    codes = status_map("didww")
+    seen_keys: dict[str, set[tuple[str, ...]]] = {"inbound": set(), "outbound": set()}
+    failed_with_empty_connect = sip_uris = empty_amounts = 0
+    for direction, path, _, rows in didww_files(out):
+        spec = DIDWW[direction]
+        for row in rows:
+            start, duration = didww_time(row["start_time"]), int(row["duration"])
+            answered = row["disconnect_code"] == "200"
+            assert row["disconnect_code"] in codes
+            assert (duration > 0) == answered
+            if "connect_time" in row:
+                connect, end = didww_time(row["connect_time"]), didww_time(row["end_time"])
+                if answered:
+                    assert start <= connect <= end and (end - connect).total_seconds() == duration
+                else:
+                    assert connect is None and end is None, "Connect and End are empty on failed calls"
+                    failed_with_empty_connect += 1
+            amounts = [row[c] for c in row if c.endswith("amount") or c == "charged"]
+            assert all(a == "" or Decimal(a) >= 0 for a in amounts)
+            empty_amounts += any(a == "" for a in amounts)
+            assert row["source"] in {"", "anonymous"} or row["source"].isdigit(), "no '+' on DIDWW numbers"
+            if direction == "inbound":
+                assert row["did"].isdigit()
+                called = row["did"]
+            else:
+                called = uri_user(row["destination"])
+                sip_uris += row["destination"].startswith("sip:")
+                assert int(row["billing_duration"]) >= duration
+                if row["charged"]:
+                    expected = Decimal(row["rate"]) * int(row["billing_duration"]) / 60
+                    assert Decimal(row["charged"]) == expected.quantize(
+                        Decimal("0.0001"), rounding=ROUND_HALF_UP
+                    )
+                assert row["cdr_type"] in {"International", "Local", "Origin based"}
+            assert phonenumbers.is_valid_number(phonenumbers.parse("+" + called)), (path, called)
+            key = tuple(row[c] for c in spec.natural_key)
+            assert key not in seen_keys[direction], "two rows with one key would be one call"
+            seen_keys[direction].add(key)
+    assert failed_with_empty_connect and sip_uris and empty_amounts
+
+
+def test_overlapping_didww_exports_of_two_generations_key_the_same_calls(tmp_path: Path) -> None:
+    """Day 2 is a legacy export in one window and a portal export in the other: same calls, same keys."""
+    generate(tmp_path / "a", days=2, calls_per_day=120, seed=5, start=START)
+    generate(tmp_path / "b", days=1, calls_per_day=120, seed=5, start=START + timedelta(days=1))
+    day = (START + timedelta(days=1)).isoformat()
+    for direction, spec in DIDWW.items():
+        keys = []
+        for window in ("a", "b"):
+            (path,) = (tmp_path / window / "didww").glob(f"{direction}_calls_{day}.csv*")
+            header, rows = read_csv(path)
+            keys.append(
+                (header, [tuple(r[c] for c in spec.natural_key) for r in by_column(spec, header, rows)])
+            )
+        (header_a, keys_a), (header_b, keys_b) = keys
+        assert header_a != header_b, "the two windows export the day in different generations"
+        assert keys_a and keys_a == keys_b
+
+
+# -- ConnexCS -------------------------------------------------------------------------------------
+
+
+def test_connexcs_downloads_rotate_through_column_choices(generated) -> None:
+    out, _, _ = generated
+    headers = {tuple(read_csv(path)[0]) for path in files_of(out, "connexcs")}
+    assert headers == {view.columns for view in connexcs_gen.VIEWS}
+    assert tuple(connexcs_gen.ESSENTIALS) in headers
+    layouts = {(view.name, compressed) for view, compressed in map(connexcs_gen.day_layout, range(8))}
+    assert layouts == {(view.name, compressed) for view in connexcs_gen.VIEWS for compressed in (True, False)}
+
+
+def test_connexcs_field_rules(generated) -> None:
+    out, _, _ = generated
+    statuses = status_map("connexcs")
+    keys: set[tuple[str, ...]] = set()
+    for path in files_of(out, "connexcs"):
+        for row in read_csv(path)[1]:
+            datetime.strptime(row["Call Time"], "%Y-%m-%d %H:%M:%S")
+            duration = int(row["Duration"])
+            assert duration >= 0
+            if "SIP Code" in row:
+                assert row["SIP Code"] in statuses
+                assert (duration > 0) == (row["SIP Code"] == "200")
+            if "Release Reason" in row:
+                assert row["Release Reason"].lower() in statuses, "a reason alone must map too"
+            if "Ring Duration" in row:
+                assert 0 <= int(row["Ring Duration"]) <= 40
+            if {"Rate", "Connect Cost", "Billed Duration", "Charge"} <= set(row):
+                expected = (
+                    Decimal(row["Connect Cost"]) + Decimal(row["Rate"]) * int(row["Billed Duration"]) / 60
+                )
+                assert Decimal(row["Charge"]) == expected.quantize(
+                    Decimal("0.000001"), rounding=ROUND_HALF_UP
+                )
+                assert int(row["Billed Duration"]) >= duration
+            if "Direction" in row:
+                assert row["Direction"] in {"Origination", "Termination", "inbound", "outbound"}
+            assert phonenumbers.is_valid_number(phonenumbers.parse("+" + row["Destination"]))
+            key = connexcs_gen.natural_key(row)
+            assert key not in keys, "two rows with one key would be one call"
+            keys.add(key)
+    assert keys
+
+
+def test_overlapping_connexcs_downloads_with_other_columns_key_the_same_calls(tmp_path: Path) -> None:
+    generate(tmp_path / "a", days=2, calls_per_day=120, seed=5, start=START)
+    generate(tmp_path / "b", days=1, calls_per_day=120, seed=5, start=START + timedelta(days=1))
+    day = (START + timedelta(days=1)).isoformat()
+    downloads = []
+    for window in ("a", "b"):
+        (path,) = (tmp_path / window / "connexcs").glob(f"cdr_download_{day}.csv*")
+        header, rows = read_csv(path)
+        downloads.append((header, [connexcs_gen.natural_key(r) for r in rows]))
+    (header_a, keys_a), (header_b, keys_b) = downloads
+    assert header_a != header_b and keys_a and keys_a == keys_b
+    assert set(CONNEXCS.natural_key) <= set(CONNEXCS.match_header(list(connexcs_gen.ESSENTIALS)).positions)

@@ -223,36 +223,57 @@ def test_header_only_file_lands_with_zero_rows(landing: Path, warehouse: Path) -
 def test_values_that_do_not_parse_as_their_kind_are_rejected_naming_column_and_value(
     landing: Path, warehouse: Path
 ) -> None:
-    write_csv(landing / "a.csv", FLOWROUTE, [
-        flowroute_row(1),
-        flowroute_row(2, duration="sixty"),
-        flowroute_row(3, start_time="2026-13-45 99:00:00+00", total_cost="1,5"),
-        flowroute_row(4, rate="", call_fail_sip_code=" "),  # empty values are not parse errors
-        flowroute_row(5, number_alias="x,\"y\""),
-    ])
+    write_csv(
+        landing / "a.csv",
+        FLOWROUTE,
+        [
+            flowroute_row(1),
+            flowroute_row(2, duration="sixty"),
+            flowroute_row(3, start_time="2026-13-45 99:00:00+00", total_cost="1,5"),
+            flowroute_row(4, rate="", call_fail_sip_code=" "),  # empty values are not parse errors
+            flowroute_row(5, number_alias='x,"y"'),
+        ],
+    )
     (outcome,) = land(warehouse, landing).outcomes
     assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (5, 3, 2)
     with duckdb.connect(str(warehouse)) as con:
         rejects = rows(con, "select line, raw_text, reason from landing.rejects order by line")
         assert [(line, reason) for line, _, reason in rejects] == [
             (3, "column \"duration\": 'sixty' is not an integer"),
-            (4, "column \"start_time\": '2026-13-45 99:00:00+00' is not a date and time; "
-                "column \"total_cost\": '1,5' is not a number"),
+            (
+                4,
+                "column \"start_time\": '2026-13-45 99:00:00+00' is not a date and time; "
+                "column \"total_cost\": '1,5' is not a number",
+            ),
         ]
-        assert rejects[1][1].startswith('Outbound,2026-13-45 99:00:00+00,')
+        assert rejects[1][1].startswith("Outbound,2026-13-45 99:00:00+00,")
         assert ',"1,5",' in rejects[1][1]
         assert rows(con, "select _line, number_alias from raw.flowroute_cdr order by _line") == [
-            (2, None), (5, None), (6, 'x,"y"')
+            (2, None),
+            (5, None),
+            (6, 'x,"y"'),
         ]
         assert accounting_mismatches(con) == []
 
 
 def test_declared_null_spellings_are_not_parse_errors(landing: Path, warehouse: Path) -> None:
     header = ["callid", "start", "answer", "hangup", "duration", "dialstatus", "number"]
-    write_csv(landing / "callr.csv", header, [
-        ["c1", "2026-10-01 10:00:00", "0000-00-00 00:00:00", "2026-10-01 10:00:09", "9", "NOANSWER", "+4477"],
-        ["c2", "2026-10-01 10:00:00", "not yet", "2026-10-01 10:00:09", "9", "NOANSWER", "+4477"],
-    ])
+    write_csv(
+        landing / "callr.csv",
+        header,
+        [
+            [
+                "c1",
+                "2026-10-01 10:00:00",
+                "0000-00-00 00:00:00",
+                "2026-10-01 10:00:09",
+                "9",
+                "NOANSWER",
+                "+4477",
+            ],
+            ["c2", "2026-10-01 10:00:00", "not yet", "2026-10-01 10:00:09", "9", "NOANSWER", "+4477"],
+        ],
+    )
     (outcome,) = land(warehouse, landing).outcomes
     assert (outcome.rows_loaded, outcome.rows_rejected) == (1, 1)
     with duckdb.connect(str(warehouse)) as con:
@@ -275,31 +296,123 @@ def test_links_leading_outside_the_landing_folder_are_refused_and_never_read(
     for path in ("leak.csv", "leaky_folder"):
         assert outcomes[path].status == "rejected"
         assert "leads outside the landing folder" in outcomes[path].reason
-    assert outcomes["broken.csv"].status == "rejected" and "broken symbolic link" in outcomes["broken.csv"].reason
+    assert (
+        outcomes["broken.csv"].status == "rejected"
+        and "broken symbolic link" in outcomes["broken.csv"].reason
+    )
     with duckdb.connect(str(warehouse)) as con:
         assert rows(con, "select sip_callid from raw.flowroute_cdr") == [("call-2",)]
     assert land(warehouse, landing).outcomes == []  # refusals are recorded once
 
 
 def test_legacy_windows_and_latin1_files_are_decoded_without_mojibake(landing: Path, warehouse: Path) -> None:
-    text = write_csv(landing / "tmp.csv", FLOWROUTE, [
-        flowroute_row(1, number_alias="Café – “Zürich” €5", destination_name="Curaçao"),
-    ]).read_text(encoding="utf-8")
+    text = write_csv(
+        landing / "tmp.csv",
+        FLOWROUTE,
+        [
+            flowroute_row(1, number_alias="Café \u2013 “Zürich” €5", destination_name="Curaçao"),
+        ],
+    ).read_text(encoding="utf-8")
     (landing / "tmp.csv").unlink()
     (landing / "windows.csv").write_bytes(text.encode("cp1252"))
-    (landing / "latin1.csv.gz").write_bytes(gzip.compress(text.replace("– “Zürich” €5", "Zürich").encode("latin-1")))
+    (landing / "latin1.csv.gz").write_bytes(
+        gzip.compress(text.replace("\u2013 “Zürich” €5", "Zürich").encode("latin-1"))
+    )
     # A UTF-8 file with one damaged row stays UTF-8: that row is rejected, the others land.
     damaged = text.replace("call-1", "call-9") + text.splitlines()[1].replace("call-1", "call-8") + "\n"
     (landing / "utf8.csv").write_bytes(damaged.encode("utf-8").replace("Curaçao".encode(), b"Cura\xe7ao", 1))
     outcomes = {o.path: o for o in land(warehouse, landing).outcomes}
     assert {p: (o.rows_loaded, o.rows_rejected) for p, o in outcomes.items()} == {
-        "windows.csv": (1, 0), "latin1.csv.gz": (1, 0), "utf8.csv": (1, 1)}
+        "windows.csv": (1, 0),
+        "latin1.csv.gz": (1, 0),
+        "utf8.csv": (1, 1),
+    }
     with duckdb.connect(str(warehouse)) as con:
-        got = rows(con, "select f.path, f.encoding, r.number_alias, r.destination_name from raw.flowroute_cdr r "
-                        "join landing.files f on f.file_id = r._file_id order by f.path")
+        got = rows(
+            con,
+            "select f.path, f.encoding, r.number_alias, r.destination_name from raw.flowroute_cdr r "
+            "join landing.files f on f.file_id = r._file_id order by f.path",
+        )
     assert got == [
         ("latin1.csv.gz", "cp1252", "Café Zürich", "Curaçao"),
-        ("utf8.csv", "utf-8", "Café – “Zürich” €5", "Curaçao"),
-        ("windows.csv", "cp1252", "Café – “Zürich” €5", "Curaçao"),
+        ("utf8.csv", "utf-8", "Café \u2013 “Zürich” €5", "Curaçao"),
+        ("windows.csv", "cp1252", "Café \u2013 “Zürich” €5", "Curaçao"),
     ]
     assert not list((warehouse.parent / ".scratch").glob("*.csv"))
+
+
+def demandflow_object(name: str, **values: object) -> dict:
+    record = {
+        "name": name,
+        "callId": f"call-{name}",
+        "callType": "1",
+        "direction": "2",
+        "callStatus": "1",
+        "callingNumber": "+12065550100",
+        "calledNumber": "+442071838750",
+        "startTime": "2026-10-01T10:00:00+02:00",
+        "endTime": "2026-10-01T10:05:00+02:00",
+        "duration": 300,
+        "tags": ["vip", "eu"],
+        "roamingIndicator": False,
+    }
+    record.update(values)
+    return record
+
+
+def test_ndjson_lands_line_by_line_and_bad_lines_are_rejected_with_their_number(
+    landing: Path, warehouse: Path
+) -> None:
+    import json
+
+    lines = [
+        json.dumps(demandflow_object("a")),
+        "{not json",
+        "",
+        json.dumps(demandflow_object("b", startTime="yesterday")),
+        "[1, 2]",
+        json.dumps(demandflow_object("c", extraField=1)),
+    ]
+    (landing / "cdrs.ndjson.gz").write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.format, outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (
+        "demandflow_cdr",
+        5,
+        2,
+        3,
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(
+            con,
+            "select _line, name, call_id, start_time, duration, tags, roaming_indicator "
+            "from raw.demandflow_cdr order by _line",
+        ) == [
+            (1, "a", "call-a", "2026-10-01T10:00:00+02:00", "300", '["vip","eu"]', "false"),
+            (6, "c", "call-c", "2026-10-01T10:00:00+02:00", "300", '["vip","eu"]', "false"),
+        ]
+        rejects = rows(con, "select line, raw_text, reason from landing.rejects order by line")
+    assert [(line, reason.split(":")[0]) for line, _, reason in rejects] == [
+        (2, "invalid JSON"),
+        (4, 'column "startTime"'),
+        (5, "not a JSON object"),
+    ]
+    assert rejects[1][2] == "column \"startTime\": 'yesterday' is not a date and time"
+    assert rejects[0][1] == "{not json"
+
+
+def test_json_array_lands_and_a_malformed_array_is_refused_whole(landing: Path, warehouse: Path) -> None:
+    import json
+
+    (landing / "export.json").write_text(
+        json.dumps([demandflow_object("a"), demandflow_object("b")], indent=2)
+    )
+    (landing / "truncated.json").write_text(
+        json.dumps([demandflow_object("c"), demandflow_object("d")])[:-40]
+    )
+    outcomes = {o.path: o for o in land(warehouse, landing).outcomes}
+    assert (outcomes["export.json"].status, outcomes["export.json"].rows_loaded) == ("loaded", 2)
+    assert outcomes["truncated.json"].status == "rejected"
+    assert outcomes["truncated.json"].reason.startswith("unreadable as demandflow_cdr: ")
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select _line, name from raw.demandflow_cdr order by _line") == [(1, "a"), (2, "b")]
+        assert accounting_mismatches(con) == []

@@ -166,6 +166,13 @@ def write_quirks(landing: Path) -> None:
             flowroute(
                 sip_callid="fr-tollfree", destination="18005550100", start_time="2026-10-01 14:00:00+00"
             ),
+            flowroute(
+                sip_callid="fr-backwards",
+                result="Failed",
+                duration="0",
+                start_time="2026-10-01 14:30:00+00",
+                end_time="2026-10-01 14:00:00+00",
+            ),
         ],
     )
     # A 25-column export (no sip_callid) and two overlapping exports of one call, the newer one corrected.
@@ -197,6 +204,7 @@ def write_quirks(landing: Path) -> None:
                 number_country_code="GB",
                 billing_customer_debit_eur="1234.56",
             ),
+            callr(callid="cr-nodest", type="OUT", number=""),
             callr(
                 callid="cr-noanswer",
                 number="+12065550100",
@@ -307,22 +315,30 @@ def test_every_file_is_accounted_for(con: duckdb.DuckDBPyConnection, home: Path)
             assert read == data_rows(home / "landing" / path), path
 
 
-def test_every_row_is_a_call_a_superseded_duplicate_or_a_reject(con: duckdb.DuckDBPyConnection) -> None:
-    out_of_balance = con.execute(
-        """
-        with facts as (select source_file, count(*) as n from marts.fct_calls group by 1),
-        staged as (select source_file_id as file_id, count(*) as n from intermediate.int_calls__unioned group by 1),
-        kept as (select source_file_id as file_id, count(*) as n from intermediate.int_calls__deduplicated group by 1)
-        select f.path, f.rows_read, coalesce(facts.n, 0), coalesce(staged.n, 0) - coalesce(kept.n, 0), f.rows_rejected
-        from landing.files as f
-        left join facts on facts.source_file = f.path
-        left join staged using (file_id)
-        left join kept using (file_id)
-        where f.status = 'loaded'
-          and f.rows_read <> coalesce(facts.n, 0) + coalesce(staged.n, 0) - coalesce(kept.n, 0) + f.rows_rejected
-        """
-    ).fetchall()
-    assert out_of_balance == []
+def test_every_row_is_a_call_a_duplicate_a_reject_or_quarantined(con: duckdb.DuckDBPyConnection) -> None:
+    unbalanced = con.execute("select * from marts.file_reconciliation where not is_balanced").fetchall()
+    assert unbalanced == []
+    totals = con.execute(
+        "select sum(rows_read), sum(calls), sum(duplicates), sum(rejects), sum(quarantined) "
+        "from marts.file_reconciliation"
+    ).fetchone()
+    read, calls, duplicates, rejects, quarantined = totals
+    assert read == calls + duplicates + rejects + quarantined
+    assert calls == con.execute("select count(*) from marts.fct_calls").fetchone()[0]
+    assert duplicates >= 1 and quarantined >= 2  # the overlapping export and the broken quirk rows
+
+
+def test_rows_breaking_a_field_rule_are_quarantined_not_dropped(con: duckdb.DuckDBPyConnection) -> None:
+    quarantined = dict(
+        con.execute(
+            "select call_id, broken_rules from marts.quarantined_calls where call_id in ('fr-backwards', 'cr-nodest')"
+        ).fetchall()
+    )
+    assert quarantined == {"fr-backwards": "end_before_start", "cr-nodest": "called_number_missing"}
+    in_facts = con.execute(
+        "select count(*) from marts.fct_calls where call_id in ('fr-backwards', 'cr-nodest')"
+    ).fetchone()
+    assert in_facts == (0,)
 
 
 def test_daily_summaries_reconcile_with_fct_calls(con: duckdb.DuckDBPyConnection) -> None:
@@ -486,30 +502,25 @@ def test_sql_and_status_read_the_snapshot(home: Path, con: duckdb.DuckDBPyConnec
     assert status.returncode == 0 and "fct_calls" in status.stdout
 
 
-def test_a_failing_field_rule_fails_the_run_and_publishes_nothing(tmp_path: Path) -> None:
+def test_a_broken_conservation_fails_the_run_and_keeps_the_last_snapshot(tmp_path: Path) -> None:
     home = tmp_path / "cdrwh"
     write_csv(
         home / "landing" / "callr.csv",
         CALLR_HEADER,
         [
             callr(callid="ok", number="+447700900123"),
-            # Ends before it starts: the fct_calls rule start_time <= end_time (severity error) fails.
-            callr(
-                callid="backwards",
-                number="+447700900123",
-                start="2026-10-01 09:00:00",
-                answer="0000-00-00 00:00:00",
-                hangup="2026-10-01 08:00:00",
-                duration_answered="0",
-                dialstatus="NOANSWER",
-            ),
+            callr(callid="short")[:5],
         ],
     )
+    assert cdrwh(home, "run").returncode == 0
+    snapshot = (home / "serving.duckdb").read_bytes()
+    # Deliberately break the books: a reject disappears, so the file no longer balances.
+    with duckdb.connect(str(home / "warehouse.duckdb")) as warehouse:
+        warehouse.execute("delete from landing.rejects")
     result = cdrwh(home, "run")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "FAILED test.cdr_warehouse.fct_calls_start_before_end" in result.stdout
-    assert "Run " in result.stdout and "FAILED" in result.stdout
-    assert not (home / "serving.duckdb").exists()
+    assert "FAILED test.cdr_warehouse.expression_is_true_file_reconciliation_is_balanced" in result.stdout
+    assert (home / "serving.duckdb").read_bytes() == snapshot
 
 
 DESIGN_FCT_CALLS_COLUMNS = """

@@ -1,8 +1,10 @@
 with
 
-unioned as (
+valid as (
 
-    select * from {{ ref('int_calls__unioned') }}
+    -- Rows that break a field rule are quarantined, never deduplicated against valid versions.
+    select * from {{ ref('int_calls__validated') }}
+    where broken_rules is null
 
 ),
 
@@ -16,7 +18,7 @@ ranked as (
             partition by cdr_id
             order by source_file_id desc, source_line desc
         ) as version_rank
-    from unioned
+    from valid
 
 ),
 

@@ -2,4 +2,8 @@
 {{ union_staged_cdrs([
     ref('stg_flowroute__cdrs'),
     ref('stg_callr__cdrs'),
+    ref('stg_didww__inbound_calls'),
+    ref('stg_didww__outbound_calls'),
+    ref('stg_connexcs__cdrs'),
+    ref('stg_demandflow__cdrs'),
 ]) }}

@@ -14,6 +14,7 @@ final as (
         source_vendor,
         source_format,
         source_file,
+        source_file_id,
         source_line,
         call_id,
         session_id,

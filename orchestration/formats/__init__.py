@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from orchestration.formats.callr import CALLR_CDR
+from orchestration.formats.connexcs import CONNEXCS_CDR
+from orchestration.formats.demandflow import DEMANDFLOW_CDR
+from orchestration.formats.didww import DIDWW_INBOUND, DIDWW_OUTBOUND
 from orchestration.formats.flowroute import FLOWROUTE_CDR
 from orchestration.formats.spec import Column, FormatSpec, HeaderMatch, normalize_header
 
-FORMATS: tuple[FormatSpec, ...] = (FLOWROUTE_CDR, CALLR_CDR)
+FORMATS: tuple[FormatSpec, ...] = (
+    FLOWROUTE_CDR,
+    CALLR_CDR,
+    DIDWW_INBOUND,
+    DIDWW_OUTBOUND,
+    CONNEXCS_CDR,
+    DEMANDFLOW_CDR,
+)
 FORMATS_BY_NAME: dict[str, FormatSpec] = {f.name: f for f in FORMATS}
 
 __all__ = [
@@ -25,9 +35,14 @@ class DetectionError(ValueError):
     """The header matches no declared format (or more than one equally well)."""
 
 
-def detect(header: list[str], pinned: str | None = None) -> HeaderMatch:
-    """Choose the format of a file from its header cells; ``pinned`` is a format named by the folder."""
-    candidates = [FORMATS_BY_NAME[pinned]] if pinned else list(FORMATS)
+def detect(header: list[str], pinned: str | None = None, reader: str = "csv") -> HeaderMatch:
+    """Choose the format of a file from its header cells (a JSON file: its first object's keys), among
+    the formats read by ``reader``; ``pinned`` is a format named by the folder."""
+    if pinned and FORMATS_BY_NAME[pinned].reader != reader:
+        raise DetectionError(
+            f"the folder pins {pinned}, which is read as {FORMATS_BY_NAME[pinned].reader}, not {reader}"
+        )
+    candidates = [FORMATS_BY_NAME[pinned]] if pinned else [f for f in FORMATS if f.reader == reader]
     matches = [spec.match_header(header) for spec in candidates]
     good = sorted((m for m in matches if m.ok), key=lambda m: len(m.positions), reverse=True)
     if good and (len(good) == 1 or len(good[0].positions) > len(good[1].positions)):
@@ -37,8 +52,8 @@ def detect(header: list[str], pinned: str | None = None) -> HeaderMatch:
         raise DetectionError(f"header matches several formats equally well ({names}); pin one by folder")
     closest = max(matches, key=lambda m: len(m.positions))
     expected = "; ".join(
-        f"{m.spec.name} needs {', '.join(m.spec.required_columns)}"
-        + "".join(f" and one of {' / '.join(group)}" for group in m.spec.one_of)
+        f"{m.spec.name} needs {', '.join(m.spec.label(c) for c in m.spec.required_columns)}"
+        + "".join(f" and one of {' / '.join(m.spec.label(c) for c in group)}" for group in m.spec.one_of)
         for m in matches
     )
     found = ", ".join(cell.strip() for cell in header[:8]) + (", ..." if len(header) > 8 else "")

@@ -76,6 +76,11 @@ class FormatSpec:
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 
+    def label(self, column: str) -> str:
+        """How files usually spell a column: its first header spelling, else its name."""
+        declared = next(c for c in self.columns if c.name == column)
+        return declared.headers[0] if declared.headers else declared.name
+
     @property
     def raw_table(self) -> str:
         return self.name
@@ -116,7 +121,7 @@ class HeaderMatch:
     def shortfall(self) -> str:
         parts = []
         if self.missing:
-            parts.append("missing " + ", ".join(self.missing))
+            parts.append("missing " + ", ".join(self.spec.label(c) for c in self.missing))
         for group in self.missing_groups:
-            parts.append("missing one of " + " / ".join(group))
+            parts.append("missing one of " + " / ".join(self.spec.label(c) for c in group))
         return "; ".join(parts)

@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,6 +38,10 @@ class LandingFile:
     @property
     def is_gzip(self) -> bool:
         return self.path.name.lower().endswith(".gz")
+
+    @property
+    def is_json(self) -> bool:
+        return self.path.name.lower().removesuffix(".gz").endswith((".json", ".ndjson"))
 
     @property
     def has_landable_suffix(self) -> bool:
@@ -96,6 +101,26 @@ def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
 def read_csv_header(file: LandingFile, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
     """The first CSV record of the file (BOM and gzip handled); empty when the file is empty."""
     raw = gzip.open(file.path, "rb") if file.is_gzip else file.path.open("rb")  # noqa: SIM115 (closed below)
-    with raw, io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-                               errors="replace", newline="") as text:
+    with (
+        raw,
+        io.TextIOWrapper(
+            raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="replace", newline=""
+        ) as text,
+    ):
         return next(csv.reader(text, delimiter=delimiter), [])
+
+
+def read_json_keys(file: LandingFile) -> list[str]:
+    """The keys of the file's first JSON object (NDJSON's first non-blank line, or a JSON array's
+    first element), read with a bounded buffer; ``ValueError`` when it does not start with an object."""
+    raw = gzip.open(file.path, "rb") if file.is_gzip else file.path.open("rb")  # noqa: SIM115 (closed below)
+    with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace") as text:
+        head = text.read(1 << 20).lstrip()
+    if head.startswith("["):
+        head = head[1:].lstrip()
+    if not head:
+        return []
+    first, _ = json.JSONDecoder().raw_decode(head)
+    if not isinstance(first, dict):
+        raise ValueError(f"the first JSON value is a {type(first).__name__}, not an object")
+    return list(first)

@@ -48,7 +48,10 @@ def detect_encoding(path: Path) -> str:
 def transcode_to_utf8(path: Path, target: Path, encoding: str = LEGACY) -> Path:
     """Write ``path`` (possibly gzipped) as plain UTF-8 to ``target``, chunk by chunk."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open_bytes(path) as source, codecs.getreader(encoding)(source) as text, \
-            target.open("w", encoding=UTF8, newline="") as out:
+    with (
+        open_bytes(path) as source,
+        codecs.getreader(encoding)(source) as text,
+        target.open("w", encoding=UTF8, newline="") as out,
+    ):
         shutil.copyfileobj(text, out, _CHUNK)
     return target

@@ -20,9 +20,10 @@ import duckdb
 
 from orchestration.formats import DetectionError, FormatSpec, HeaderMatch, detect
 from orchestration.landing.catalog import ensure_catalog, ensure_raw_table
+from orchestration.landing.discovery import LandingFile, discover, read_csv_header, read_json_keys, sha256_of
 from orchestration.landing.encoding import UTF8, detect_encoding, transcode_to_utf8
-from orchestration.landing.discovery import LandingFile, discover, read_csv_header, sha256_of
-from orchestration.landing.values import problem_sql, record_text_sql
+from orchestration.landing.readers import Batch, read_csv_batch, read_json_batch
+from orchestration.landing.values import problem_sql, record_text_sql, sql_string
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,6 @@ class LandingReport:
 
     def formats(self) -> set[str]:
         return {o.format for o in self.outcomes if o.format and o.status == "loaded"}
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _utcnow() -> datetime:
@@ -144,17 +141,17 @@ class Lander:
         return self._record(file, sha, None, "rejected", reason=reason)
 
     def _detect(self, file: LandingFile, encoding: str) -> HeaderMatch:
-        if file.path.name.lower().removesuffix(".gz").endswith((".json", ".ndjson")):
-            raise DetectionError("no declared format reads JSON yet")
+        reader = "json" if file.is_json else "csv"
         try:
-            header = read_csv_header(file, encoding=encoding)
-        except (OSError, EOFError, gzip.BadGzipFile) as error:
-            raise DetectionError(f"cannot read the header: {error}") from error
-        if not any(cell.strip() for cell in header):
+            header = read_json_keys(file) if file.is_json else read_csv_header(file, encoding=encoding)
+        except (OSError, EOFError, ValueError, gzip.BadGzipFile) as error:
             raise DetectionError(
-                "the file is empty or its first line is blank: no header to detect a format by"
-            )
-        return detect(header, pinned=file.pinned_format)
+                f"cannot read the {'first object' if file.is_json else 'header'}: {error}"
+            ) from error
+        if not any(cell.strip() for cell in header):
+            what = "no JSON object" if file.is_json else "its first line is blank"
+            raise DetectionError(f"the file is empty or {what}: nothing to detect a format by")
+        return detect(header, pinned=file.pinned_format, reader=reader)
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -215,11 +212,15 @@ class Lander:
         spec = match.spec
         con = self.con
         ensure_raw_table(con, spec)
-        self._read_batch(file, match, encoding)
+        try:
+            batch = self._read_batch(file, match, encoding)
+        except duckdb.Error as error:
+            # Nothing could be split into records (e.g. a malformed JSON array): the file is refused whole.
+            return self._record(file, sha, None, "rejected", reason=f"unreadable as {spec.name}: {error}")
         con.execute("begin transaction")
         try:
             file_id = con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
-            loaded, rejected = self._insert_batch(match, file_id)
+            loaded, rejected = self._insert_batch(spec, batch, file_id)
             outcome = self._record(
                 file,
                 sha,
@@ -237,52 +238,28 @@ class Lander:
             raise
         return outcome
 
-    def _read_batch(self, file: LandingFile, match: HeaderMatch, encoding: str) -> None:
-        """Parse the file into session scratch tables: good rows in file order, and the reader's errors.
+    def _read_batch(self, file: LandingFile, match: HeaderMatch, encoding: str) -> Batch:
+        """Parse the file into the session's scratch tables (see ``readers``).
 
         This happens outside the file's transaction so that ``rowid`` is the row's ordinal in the file.
         A legacy-encoded file is read from a UTF-8 copy in the scratch folder, removed afterwards.
         """
+        if match.spec.reader == "json":
+            return read_json_batch(self.con, file.path, file.is_gzip, match.spec)
         if encoding == UTF8:
-            self._read_csv(file.path, file.is_gzip, match)
-            return
+            return read_csv_batch(self.con, file.path, file.is_gzip, match)
         copy = transcode_to_utf8(file.path, self.scratch_dir / f"{uuid.uuid4().hex}.csv", encoding)
         try:
-            self._read_csv(copy, False, match)
+            return read_csv_batch(self.con, copy, False, match)
         finally:
             copy.unlink(missing_ok=True)
 
-    def _read_csv(self, path: Path, is_gzip: bool, match: HeaderMatch) -> None:
-        con = self.con
-        spec = match.spec
-        header_width = len(match.header)
-        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(header_width)) + "}"
-        for table in ("_landing_batch", "_landing_reject_errors", "_landing_reject_scans"):
-            con.execute(f"drop table if exists temp.{table}")
-        con.execute(
-            f"""
-            create temp table _landing_batch as
-            select * from read_csv(
-                {_sql_string(str(path))},
-                header = true, auto_detect = false, columns = {columns},
-                delim = {_sql_string(spec.delimiter)}, quote = '"', escape = '"',
-                compression = '{"gzip" if is_gzip else "none"}',
-                ignore_errors = true, store_rejects = true,
-                rejects_table = '_landing_reject_errors', rejects_scan = '_landing_reject_scans'
-            )
-            """
-        )
-
-    def _insert_batch(self, match: HeaderMatch, file_id: int) -> tuple[int, int]:
+    def _insert_batch(self, spec: FormatSpec, batch: Batch, file_id: int) -> tuple[int, int]:
         """Move the scratch tables into ``raw.<format>`` and ``landing.rejects``; returns (loaded, rejected)."""
         con = self.con
-        spec = match.spec
-        # One reject per line, its reason naming the column (by the file's own header) and the value.
-        header_names = ", ".join(
-            f"('c{i}', {_sql_string(name.strip() or f'column {i + 1}')})"
-            for i, name in enumerate(match.header)
-        )
-        # A short row is reported once per missing cell; keep the first report of each kind per line.
+        header_names = ", ".join(f"('c{i}', {sql_string(label)})" for i, label in enumerate(batch.labels))
+        # What the reader could not take, one reject per line, its reason naming the column (by the
+        # file's own header). A short row is reported once per missing cell: keep the first of each kind.
         con.execute(
             f"""
             insert into landing.rejects
@@ -314,36 +291,28 @@ class Lander:
             """
         )
         unreadable = con.execute("select count(distinct line) from temp._landing_reject_errors").fetchone()[0]
-        parsed = con.execute("select count(*) from temp._landing_batch").fetchone()[0]
-        # Lines of parsed rows: the record numbers (header = line 1) the reader did not reject, in order.
-        if unreadable == 0:
-            line_source = "select rowid as ordinal, rowid + 2 as line from temp._landing_batch"
-        else:
-            line_source = f"""
-                select row_number() over (order by range) - 1 as ordinal, range as line
-                from range(2, {parsed + unreadable + 2})
-                where range not in (select line from temp._landing_reject_errors)
-            """
-        # A value that does not parse as its column's kind rejects the row, naming column and value.
-        problems = [
-            problem_sql(column, f"b.c{match.positions[column.name]}", match.header[match.positions[column.name]])
-            for column in spec.columns
-            if column.name in match.positions
-        ]
+        # A record that parsed but whose values do not parse as their kinds is rejected, naming them.
+        problems = [batch.problem] if batch.problem else []
+        for column in spec.columns:
+            if column.name in batch.columns:
+                index = batch.columns[column.name]
+                problems.append(problem_sql(column, f"b.c{index}", batch.labels[index]))
         problems = [p for p in problems if p]
         reason = f"concat_ws('; ', {', '.join(problems)})" if problems else "''"
         selected = ", ".join(
-            f"b.c{match.positions[c]}" if c in match.positions else "cast(null as varchar)"
+            f"b.c{batch.columns[c]}" if c in batch.columns else "cast(null as varchar)"
             for c in spec.column_names
         )
         target = ", ".join(f'"{c}"' for c in spec.column_names)
-        record_text = record_text_sql([f"b.c{i}" for i in range(len(match.header))], spec.delimiter)
+        record_text = batch.raw_text or record_text_sql(
+            [f"b.c{i}" for i in range(len(batch.labels))], spec.delimiter
+        )
         con.execute(
             f"""
             create or replace temp table _landing_checked as
             select b.rowid as ordinal, l.line, nullif({reason}, '') as problem
             from temp._landing_batch as b
-            join ({line_source}) as l on l.ordinal = b.rowid
+            join ({batch.lines}) as l on l.ordinal = b.rowid
             """
         )
         (loaded,) = con.execute(

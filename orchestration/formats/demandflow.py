@@ -1,0 +1,86 @@
+"""DemandFlow CDR objects (seed 003): a JSON array or NDJSON of the API's CDR entity, camelCase fields."""
+
+from orchestration.formats.spec import Column, FormatSpec
+
+
+def _field(name: str, key: str, description: str, **options) -> Column:
+    return Column(name, description, headers=(key,), **options)
+
+
+DEMANDFLOW_CDR = FormatSpec(
+    name="demandflow_cdr",
+    vendor="demandflow",
+    description="DemandFlow CDR entity objects (JSON array or NDJSON); enums are numeric ids in strings.",
+    documentation="shared/seeds/003: 'CDR definition shipped with DemandFlow'",
+    reader="json",
+    columns=(
+        _field("name", "name", "Unique identifier of the CDR (read-only in DemandFlow)."),
+        _field("call_id", "callId", "Network call identifier."),
+        _field("session_id", "sessionId", "SIP session identifier."),
+        _field("call_type", "callType", "Call type id: 1 Voice .. 9 Emergency.", required=True),
+        _field("direction", "direction", "Direction id: 1 Inbound .. 5 Forwarded.", required=True),
+        _field("call_status", "callStatus", "Call status id: 1 Answered .. 8 Blocked.", required=True),
+        _field("calling_number", "callingNumber", "A-number.", required=True),
+        _field("called_number", "calledNumber", "B-number.", required=True),
+        _field("original_called_number", "originalCalledNumber", "Called number before forwarding."),
+        _field("final_called_number", "finalCalledNumber", "Called number after all redirections."),
+        _field("calling_name", "callingName", "Calling party name."),
+        _field("called_name", "calledName", "Called party name."),
+        _field("imsi", "imsi", "International Mobile Subscriber Identity."),
+        _field("imei", "imei", "International Mobile Equipment Identity."),
+        _field(
+            "start_time", "startTime", "Start, ISO-8601 with any offset.", required=True, kind="timestamp"
+        ),
+        _field("answer_time", "answerTime", "Answer time, ISO-8601.", kind="timestamp"),
+        _field("end_time", "endTime", "End, ISO-8601 with any offset.", required=True, kind="timestamp"),
+        _field("duration", "duration", "Connected seconds.", kind="decimal"),
+        _field("billable_duration", "billableDuration", "Billable seconds.", kind="decimal"),
+        _field("ring_duration", "ringDuration", "Ring seconds.", kind="decimal"),
+        _field("hold_duration", "holdDuration", "Hold seconds.", kind="decimal"),
+        _field("originating_switch", "originatingSwitch", "Originating switch."),
+        _field("terminating_switch", "terminatingSwitch", "Terminating switch."),
+        _field("transit_switches", "transitSwitches", "Intermediate switches in the call path."),
+        _field("originating_trunk", "originatingTrunk", "Originating trunk."),
+        _field("terminating_trunk", "terminatingTrunk", "Terminating trunk."),
+        _field("routing_number", "routingNumber", "Routing number."),
+        _field("originating_cell", "originatingCell", "Originating cell id."),
+        _field("terminating_cell", "terminatingCell", "Terminating cell id."),
+        _field("originating_lac", "originatingLAC", "Originating location area code."),
+        _field("terminating_lac", "terminatingLAC", "Terminating location area code."),
+        _field("originating_msc", "originatingMSC", "Originating mobile switching centre."),
+        _field("terminating_msc", "terminatingMSC", "Terminating mobile switching centre."),
+        _field("roaming_indicator", "roamingIndicator", "Roaming (true/false)."),
+        _field("international_call", "internationalCall", "International (true/false)."),
+        _field("codec", "codec", "Codec id: 1 G.711 .. 9 H.265."),
+        _field("mos", "mos", "Mean Opinion Score, 1-5.", kind="decimal"),
+        _field("jitter", "jitter", "Jitter, ms.", kind="decimal"),
+        _field("packet_loss", "packetLoss", "Packet loss, %.", kind="decimal"),
+        _field("latency", "latency", "Latency, ms.", kind="decimal"),
+        _field("rtp_packets_sent", "rtpPacketsSent", "RTP packets sent.", kind="integer"),
+        _field("rtp_packets_received", "rtpPacketsReceived", "RTP packets received.", kind="integer"),
+        _field("protocol", "protocol", "Signalling protocol id: 1 SIP .. 6 IMS."),
+        _field("sip_response_code", "sipResponseCode", "SIP response code.", kind="integer"),
+        _field("release_code", "releaseCode", "Release code."),
+        _field("release_cause", "releaseCause", "Release cause."),
+        _field("q850_cause", "q850Cause", "Q.850 cause code.", kind="integer"),
+        _field("charge_amount", "chargeAmount", "Charge amount.", kind="decimal"),
+        _field("currency", "currency", "Currency (a CURRENCY reference: code or object)."),
+        _field("rate_applied", "rateApplied", "Rate per minute or unit.", kind="decimal"),
+        _field("rate_type", "rateType", "Rate type id: 1 Peak .. 5 Special."),
+        _field("billing_class", "billingClass", "Billing class id: 1 Local .. 7 Roaming."),
+        _field("account_number", "accountNumber", "Account number."),
+        _field("customer_code", "customerCode", "Customer code."),
+        _field("cost_center", "costCenter", "Cost center."),
+        _field("project_code", "projectCode", "Project code."),
+        _field("tax_amount", "taxAmount", "Tax amount.", kind="decimal"),
+        _field("tax_rate", "taxRate", "Tax rate, %.", kind="decimal"),
+        _field("fraud_score", "fraudScore", "DemandFlow's fraud score (read-only gauge).", kind="decimal"),
+        _field("fraud_indicators", "fraudIndicators", "Fraud indicators (multiselect)."),
+        _field(
+            "quality_score", "qualityScore", "DemandFlow's quality score (read-only gauge).", kind="decimal"
+        ),
+        _field("customer_experience", "customerExperience", "Customer experience id: 1 Excellent .. 4 Poor."),
+        _field("tags", "tags", "Tags (multiselect)."),
+    ),
+    natural_key=("name",),
+)
