@@ -6,6 +6,7 @@ a test fails when a committed file differs from what the declarations give.
 
 from __future__ import annotations
 
+import copy
 from itertools import groupby
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def _table(spec: FormatSpec) -> dict:
         "name": spec.raw_table,
         "description": f"{spec.description} Landed as text by cdrwh; source: {spec.documentation}.",
         "config": {"meta": {"natural_key": list(spec.natural_key), "format": spec.name}},
-        "columns": _LINEAGE_COLUMNS
+        "columns": copy.deepcopy(_LINEAGE_COLUMNS)
         + [
             {
                 "name": c.name,

@@ -11,18 +11,15 @@ destinations are SIP URIs.
 from __future__ import annotations
 
 import csv
-import io
-import os
 import random
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from pathlib import Path
-from typing import IO
 
 from orchestration.formats import FORMATS_BY_NAME, FormatSpec, normalize_header
 from orchestration.generator.calls import (
@@ -34,7 +31,7 @@ from orchestration.generator.calls import (
     draw_call,
 )
 from orchestration.generator.numbering import Destination, LineType, NumberBook, PhoneNumber
-from orchestration.generator.writers import PARTIAL_SUFFIX, RowSink, _binary_target, csv_file
+from orchestration.generator.writers import RowSink, csv_file
 
 INBOUND_FORMAT: FormatSpec = FORMATS_BY_NAME["didww_inbound"]
 OUTBOUND_FORMAT: FormatSpec = FORMATS_BY_NAME["didww_outbound"]
@@ -486,50 +483,19 @@ def file_name(day: date, direction: str, compressed: bool) -> str:
     return f"{FOLDER}/{direction}_calls_{day.isoformat()}.csv" + (".gz" if compressed else "")
 
 
-class QuotedRowSink:
-    """Like :class:`RowSink`, but every value quoted (an empty one as ``""``), as the API exports come."""
-
-    def __init__(self, handle: IO[str], header: Sequence[str]):
-        self.header = tuple(header)
-        self._writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        self._writer.writerow(self.header)
-        self.rows = 0
-
-    def write(self, row: Mapping[str, str]) -> None:
-        self._writer.writerow([row[column] for column in self.header])
-        self.rows += 1
-
-
-@contextmanager
-def quoted_csv_file(path: Path, header: Sequence[str]) -> Iterator[QuotedRowSink]:
-    """:func:`writers.csv_file` with every value quoted: written to ``.part``, renamed when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + PARTIAL_SUFFIX)
-    try:
-        with (
-            _binary_target(partial, compress=path.name.endswith(".gz")) as binary,
-            io.TextIOWrapper(binary, encoding="utf-8", newline="") as text,
-        ):
-            yield QuotedRowSink(text, header)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, path)
-
-
 def write_day(
     out_dir: Path, day: date, index: int, rng: random.Random, count: int, rows: DidwwRows
 ) -> dict[str, tuple[Path, int]]:
     """Write the day's inbound and outbound exports with ``count`` calls; returns (path, rows) per direction."""
     generation, compressed = day_layout(index)
-    opener = quoted_csv_file if generation in QUOTED_GENERATIONS else csv_file
+    quoting = csv.QUOTE_ALL if generation in QUOTED_GENERATIONS else csv.QUOTE_MINIMAL
     paths = {d: out_dir / file_name(day, d, compressed) for d in (INBOUND, OUTBOUND)}
     headers = {d: HEADERS[d][generation] for d in (INBOUND, OUTBOUND)}
     columns = {d: [column_of(FORMATS[d], label) for label in headers[d]] for d in (INBOUND, OUTBOUND)}
     seen: set[tuple[str, tuple[str, ...]]] = set()
     with ExitStack() as files:
-        sinks: dict[str, RowSink | QuotedRowSink] = {
-            d: files.enter_context(opener(path, headers[d])) for d, path in paths.items()
+        sinks: dict[str, RowSink] = {
+            d: files.enter_context(csv_file(path, headers[d], quoting)) for d, path in paths.items()
         }
         for start, late in call_starts(rng, day, count, EUROPE_BUSINESS_HOURS):
             call = draw_call(rng, start, late)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -343,8 +344,14 @@ def land(
     """Land every new file under ``landing_dir`` into the warehouse file.
 
     Scratch files (UTF-8 copies of legacy-encoded files, DuckDB's spill files) go beside the warehouse.
+    DuckDB keeps to ``CDRWH_MEMORY_LIMIT`` (default 2GB) and spills the rest there, so a file of any size
+    lands within a fixed memory budget.
     """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     scratch = warehouse.parent / ".scratch"
-    with duckdb.connect(str(warehouse), config={"temp_directory": str(scratch / "duckdb")}) as con:
+    config = {
+        "temp_directory": str(scratch / "duckdb"),
+        "memory_limit": os.environ.get("CDRWH_MEMORY_LIMIT", "2GB"),
+    }
+    with duckdb.connect(str(warehouse), config=config) as con:
         return Lander(con, landing_dir, scratch).land_all(progress)
