@@ -416,3 +416,21 @@ def test_json_array_lands_and_a_malformed_array_is_refused_whole(landing: Path, 
     with duckdb.connect(str(warehouse)) as con:
         assert rows(con, "select _line, name from raw.demandflow_cdr order by _line") == [(1, "a"), (2, "b")]
         assert accounting_mismatches(con) == []
+
+
+def test_an_infrastructure_error_fails_landing_instead_of_rejecting_the_file(
+    landing: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1)])
+
+    def disk_full(*args, **kwargs):
+        raise duckdb.IOException("IO Error: No space left on device")
+
+    monkeypatch.setattr("orchestration.landing.loader.read_csv_batch", disk_full)
+    with pytest.raises(duckdb.IOException):
+        land(warehouse, landing)
+    monkeypatch.undo()
+    with duckdb.connect(str(warehouse)) as con:
+        assert rows(con, "select count(*) from landing.files") == [(0,)]
+    (outcome,) = land(warehouse, landing).outcomes
+    assert (outcome.status, outcome.rows_loaded) == ("loaded", 1)

@@ -77,6 +77,7 @@ class Lander:
         # Timestamps without an offset are UTC; rowid follows file order only with insertion order kept.
         con.execute("set TimeZone = 'UTC'")
         con.execute("set preserve_insertion_order = true")
+        con.execute("set enable_progress_bar = false")
         ensure_catalog(con)
 
     # -- deciding ---------------------------------------------------------------------------------
@@ -215,8 +216,9 @@ class Lander:
         ensure_raw_table(con, spec)
         try:
             batch = self._read_batch(file, match, encoding)
-        except duckdb.Error as error:
-            # Nothing could be split into records (e.g. a malformed JSON array): the file is refused whole.
+        except duckdb.InvalidInputException as error:
+            # The content cannot be split into records (a malformed JSON array): the file is refused whole.
+            # Other errors (disk, memory) are not the file's fault: they fail the run, and it is retried.
             return self._record(file, sha, None, "rejected", reason=f"unreadable as {spec.name}: {error}")
         con.execute("begin transaction")
         try:
@@ -349,6 +351,7 @@ def land(
     """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     scratch = warehouse.parent / ".scratch"
+    (scratch / "duckdb").mkdir(parents=True, exist_ok=True)
     config = {
         "temp_directory": str(scratch / "duckdb"),
         "memory_limit": os.environ.get("CDRWH_MEMORY_LIMIT", "2GB"),
