@@ -205,6 +205,7 @@ def write_quirks(landing: Path) -> None:
                 billing_customer_debit_eur="1234.56",
             ),
             callr(callid="cr-nodest", type="OUT", number=""),
+            callr(callid="cr-short")[:6],  # a truncated row: a reject with its line
             callr(
                 callid="cr-noanswer",
                 number="+12065550100",
@@ -500,6 +501,9 @@ def test_sql_and_status_read_the_snapshot(home: Path, con: duckdb.DuckDBPyConnec
     assert refused.returncode == 1 and "read-only" in refused.stderr
     status = cdrwh(home, "status")
     assert status.returncode == 0 and "fct_calls" in status.stdout
+    assert "Most common reject reasons" in status.stdout and "missing columns" in status.stdout
+    assert "quirks/callr_outbound.csv:" in status.stdout
+    assert "end_before_start" in status.stdout  # quarantine by rule
 
 
 def test_a_broken_conservation_fails_the_run_and_keeps_the_last_snapshot(tmp_path: Path) -> None:
