@@ -40,9 +40,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else configure_environment().landing
     start = args.start or (datetime.now(timezone.utc).date() - timedelta(days=args.days))
+    rate = getattr(args, "defects", 0.0)
     progress = _progress_printer("generating")
     summary = generate(
-        out, days=args.days, calls_per_day=args.calls_per_day, seed=args.seed, start=start, progress=progress
+        out,
+        days=args.days,
+        calls_per_day=args.calls_per_day,
+        seed=args.seed,
+        start=start,
+        progress=progress,
+        defects=rate,
     )
     progress.done()
     per_format = ", ".join(f"{name} {rows:,}" for name, rows in sorted(summary.rows_by_format.items()))
@@ -50,7 +57,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"Wrote {len(summary.files)} files with {summary.calls:,} calls ({per_format}), "
         f"{summary.first_day} to {summary.last_day}, into {out}"
     )
+    if rate:
+        injected = ", ".join(f"{kind} {count:,}" for kind, count in sorted(summary.defects.items()))
+        print(f"Injected defects (rate {rate:g}): {injected or 'none'}")
+        print(f"Expected after landing all of it: {summary.expected.describe()}")
     return 0
+
+
+def _defect_rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError(f"a rate between 0 and 1 (got {text})")
+    return rate
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -202,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--calls-per-day", type=int, default=DEMO_CALLS_PER_DAY)
     generate.add_argument("--seed", type=int, default=DEMO_SEED)
     generate.add_argument("--start", type=date.fromisoformat, help="first UTC day (default: --days ago)")
+    generate.add_argument(
+        "--defects",
+        type=_defect_rate,
+        default=0.0,
+        metavar="RATE",
+        help="inject realistic defects at this rate, 0 to 1 (bad rows, rule breaks, duplicate, overlapping "
+        "and late files, BOM, CRLF, a Windows-1252 file) and print the ledger of what the warehouse "
+        "must hold (default: 0, none)",
+    )
     generate.set_defaults(handler=cmd_generate)
 
     commands.add_parser("run", help="run the pipeline job in process: land, dbt build, publish").set_defaults(

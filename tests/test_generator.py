@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
+import io
+import json
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
@@ -17,11 +20,14 @@ from orchestration.formats import FORMATS_BY_NAME, detect
 from orchestration.generator import CALL_SHARES, GenerationSummary, generate
 from orchestration.generator import callr as callr_gen
 from orchestration.generator import connexcs as connexcs_gen
+from orchestration.generator import defects as defects_gen
+from orchestration.generator import demandflow as demandflow_gen
 from orchestration.generator import didww as didww_gen
 from orchestration.generator import flowroute as flowroute_gen
 from orchestration.generator.calls import Outcome, billed_seconds, call_starts, draw_call
 from orchestration.generator.numbering import COUNTRIES, LineType, draw_number, has_line_type, is_valid_for
 from orchestration.generator.writers import csv_file
+from orchestration.landing.discovery import LandingFile, read_json_keys
 from orchestration.settings import PROJECT_DIR
 
 START = date(2026, 10, 1)
@@ -31,6 +37,7 @@ FLOWROUTE = FORMATS_BY_NAME["flowroute_cdr"]
 CALLR = FORMATS_BY_NAME["callr_cdr"]
 DIDWW = {"inbound": FORMATS_BY_NAME["didww_inbound"], "outbound": FORMATS_BY_NAME["didww_outbound"]}
 CONNEXCS = FORMATS_BY_NAME["connexcs_cdr"]
+DEMANDFLOW = FORMATS_BY_NAME["demandflow_cdr"]
 FEES = ("connect_fee", "usf_fee", "ccrf", "cnam_lookup_fee")
 
 
@@ -40,6 +47,41 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         reader = csv.reader(handle)
         header = next(reader)
         return header, [dict(zip(header, record, strict=True)) for record in reader]
+
+
+def is_json(path: Path) -> bool:
+    return path.name.removesuffix(".gz").endswith((".json", ".ndjson"))
+
+
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding=encoding, newline="") as handle:
+        return handle.read()
+
+
+def read_objects(path: Path) -> list[dict]:
+    """A DemandFlow export parsed as a whole: a JSON array, or NDJSON line by line."""
+    text = read_text(path)
+    if path.name.removesuffix(".gz").endswith(".ndjson"):
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    parsed = json.loads(text)
+    assert isinstance(parsed, list)
+    return parsed
+
+
+def landing_file(path: Path) -> LandingFile:
+    return LandingFile(path=path, relative_path=path.name, size_bytes=path.stat().st_size, modified_at=None)
+
+
+def detected(path: Path):
+    """The format landing detects for a generated file (JSON by its first object's keys)."""
+    if is_json(path):
+        return detect(read_json_keys(landing_file(path)), reader="json").spec
+    return detect(read_csv(path)[0]).spec
+
+
+def rows_in(path: Path) -> int:
+    return len(read_objects(path)) if is_json(path) else len(read_csv(path)[1])
 
 
 def status_map(vendor: str) -> dict[str, str]:
@@ -72,6 +114,11 @@ def test_same_arguments_give_identical_bytes_including_gzip(tmp_path: Path) -> N
     relative = [p.relative_to(tmp_path / "a") for p in first.files]
     assert relative == [p.relative_to(tmp_path / "b") for p in second.files]
     assert any(p.name.endswith(".csv.gz") for p in relative)
+    assert {p.name.split(".", 1)[1] for p in relative if p.parts[0] == "demandflow"} == {
+        "json",
+        "ndjson",
+        "json.gz",
+    }
     for name in relative:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
@@ -114,8 +161,7 @@ def test_summary_counts_match_the_files(generated) -> None:
     assert announced == summary.files
     counted: Counter[str] = Counter()
     for path in summary.files:
-        header, rows = read_csv(path)
-        counted[detect(header).spec.name] += len(rows)
+        counted[detected(path).name] += rows_in(path)
     assert dict(counted) == summary.rows_by_format
     assert summary.calls == sum(counted.values()) == DAYS * 240
     assert set(summary.rows_by_format) == {
@@ -124,6 +170,7 @@ def test_summary_counts_match_the_files(generated) -> None:
         "didww_inbound",
         "didww_outbound",
         "connexcs_cdr",
+        "demandflow_cdr",
     }
     assert all(summary.rows_by_format.values()), "every format is written"
     assert (summary.first_day, summary.last_day) == (START, START + timedelta(days=DAYS - 1))
@@ -142,6 +189,12 @@ def test_file_layout_per_day(generated) -> None:
     }
     connexcs_names = {p.name.removesuffix(".gz") for p in files_of(out, "connexcs")}
     assert connexcs_names == {f"cdr_download_{d}.csv" for d in days}
+    assert [p.name for p in files_of(out, "demandflow")] == [
+        "cdrs_2026-10-01.json",
+        "cdrs_2026-10-02.ndjson",
+        "cdrs_2026-10-03.json.gz",
+        "cdrs_2026-10-04.ndjson.gz",
+    ]
     assert not list(out.rglob("*.part"))
 
 
@@ -153,6 +206,9 @@ def test_every_file_is_detected_as_its_format(generated) -> None:
     for path in files_of(out, "didww"):
         direction = path.name.split("_")[0]
         assert detect(read_csv(path)[0]).spec is FORMATS_BY_NAME[f"didww_{direction}"], path
+    for path in files_of(out, "demandflow"):
+        match = detect(read_json_keys(landing_file(path)), reader="json")
+        assert match.spec is DEMANDFLOW and match.ok, path
 
 
 def test_vendor_split_follows_the_call_shares(tmp_path: Path) -> None:
@@ -616,3 +672,369 @@ def test_overlapping_connexcs_downloads_with_other_columns_key_the_same_calls(tm
     (header_a, keys_a), (header_b, keys_b) = downloads
     assert header_a != header_b and keys_a and keys_a == keys_b
     assert set(CONNEXCS.natural_key) <= set(CONNEXCS.match_header(list(connexcs_gen.ESSENTIALS)).positions)
+
+
+# -- DemandFlow -----------------------------------------------------------------------------------
+
+
+def enum_ids(name: str) -> set[str]:
+    with (PROJECT_DIR / "seeds" / "demandflow_enums.csv").open(newline="") as handle:
+        return {row["enum_id"] for row in csv.DictReader(handle) if row["enum_name"] == name}
+
+
+def iso(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    assert moment.tzinfo is not None, f"{text} carries an offset"
+    return moment
+
+
+def offset_of(text: str) -> str:
+    return "Z" if text.endswith("Z") else text[-6:]
+
+
+def test_demandflow_exports_are_json_arrays_and_ndjson(generated) -> None:
+    out, summary, _ = generated
+    layouts = set()
+    total = 0
+    for path in files_of(out, "demandflow"):
+        text = read_text(path)
+        ndjson = path.name.removesuffix(".gz").endswith(".ndjson")
+        layouts.add((ndjson, path.name.endswith(".gz")))
+        if ndjson:
+            lines = text.splitlines()
+            assert all(isinstance(json.loads(line), dict) for line in lines), path
+            total += len(lines)
+        else:
+            parsed = json.loads(text)
+            assert isinstance(parsed, list) and all(isinstance(o, dict) for o in parsed), path
+            total += len(parsed)
+    assert layouts == {(ndjson, gz) for ndjson in (True, False) for gz in (True, False)}
+    assert total == summary.rows_by_format["demandflow_cdr"] > 0
+
+
+def test_demandflow_objects_follow_the_seed_and_keep_the_field_rules(generated) -> None:
+    out, _, _ = generated
+    objects = [o for path in files_of(out, "demandflow") for o in read_objects(path)]
+    declared = {c.headers[0] for c in DEMANDFLOW.columns}
+    required = [c.headers[0] for c in DEMANDFLOW.columns if c.required]
+    statuses = set(status_map("demandflow"))
+    enums = {
+        "callType": enum_ids("call_type"),
+        "direction": enum_ids("direction"),
+        "codec": enum_ids("codec"),
+        "protocol": enum_ids("protocol"),
+        "rateType": enum_ids("rate_type"),
+        "billingClass": enum_ids("billing_class"),
+        "customerExperience": enum_ids("customer_experience"),
+    }
+    names = [o["name"] for o in objects]
+    assert len(names) == len(set(names)), "name is the unique CDR id"
+    for o in objects:
+        assert set(o) <= declared, set(o) - declared
+        assert all(o.get(key) not in (None, "") for key in ["name", *required]), o
+        assert o["callStatus"] in statuses
+        for key, ids in enums.items():
+            if key in o:
+                assert isinstance(o[key], str) and o[key] in ids, (key, o[key])
+        start, end = iso(o["startTime"]), iso(o["endTime"])
+        answered = o["callStatus"] == "1"
+        assert start <= end
+        if "answerTime" in o:
+            assert answered and start <= iso(o["answerTime"]) <= end
+        else:
+            assert not answered, "an answered call (or delivered SMS) has an answer time"
+        if not answered or o["callType"] == "3":
+            assert o["duration"] == o["billableDuration"] == 0, "no connected time"
+        else:
+            assert (end - iso(o["answerTime"])).total_seconds() == o["duration"] > 0
+            assert o["billableDuration"] >= o["duration"]
+            assert 1 <= o["mos"] <= 5 and 0 <= o["packetLoss"] <= 100 and o["jitter"] >= 0
+        assert min(o["duration"], o["billableDuration"], o["ringDuration"], o["holdDuration"]) >= 0
+        assert 100 <= int(o["sipResponseCode"]) <= 699 and 0 <= o["q850Cause"] <= 127
+        assert (o["sipResponseCode"] == "200") == answered
+        for number in (o["callingNumber"], o["calledNumber"]):
+            assert phonenumbers.is_valid_number(phonenumbers.parse(number)), number
+        currency = o["currency"]
+        assert currency in ("USD", "EUR") or currency in ({"code": "USD"}, {"code": "EUR"})
+        assert isinstance(o["tags"], list) and isinstance(o["fraudIndicators"], list)
+        assert isinstance(o["roamingIndicator"], bool) and isinstance(o["internationalCall"], bool)
+        assert isinstance(o["chargeAmount"], (int, float)) and o["chargeAmount"] >= 0
+        assert "e" not in json.dumps(o["chargeAmount"]), "plain notation for money"
+    types = Counter(o["callType"] for o in objects)
+    assert types.most_common(1)[0][0] == "1", "mostly voice"
+    assert types["6"] and types["3"], "some VoLTE and SMS"
+    assert {"1", "2", "3", "4", "5"} <= {o["callStatus"] for o in objects}
+    offsets = {offset_of(o[k]) for o in objects for k in ("startTime", "endTime")}
+    assert {"Z", "+02:00", "-05:00"} <= offsets
+    assert {type(o["currency"]) for o in objects} == {str, dict}
+    assert any(o["tags"] for o in objects)
+    assert any(offset_of(o["startTime"]) != offset_of(o["endTime"]) for o in objects)
+
+
+def test_demandflow_days_without_records_get_no_file(tmp_path: Path) -> None:
+    assert demandflow_gen.write_day(tmp_path, START, 0, random.Random(1), 0, None) is None  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())
+
+
+# -- defects --------------------------------------------------------------------------------------
+
+
+def test_no_defects_injects_nothing_and_keeps_the_bytes(tmp_path: Path) -> None:
+    plain = generate(tmp_path / "a", days=2, calls_per_day=60, seed=5, start=START)
+    zero = generate(tmp_path / "b", days=2, calls_per_day=60, seed=5, start=START, defects=0)
+    relative = [p.relative_to(tmp_path / "a") for p in plain.files]
+    assert relative == [p.relative_to(tmp_path / "b") for p in zero.files]
+    for name in relative:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert not zero.defects
+    expected = zero.expected
+    assert set(expected.files) == set(zero.files)
+    assert (expected.rejects, expected.quarantined, expected.superseded, expected.duplicate_files) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert expected.calls == expected.rows_read == zero.calls
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.5])
+def test_the_defect_rate_is_a_rate(tmp_path: Path, rate: float) -> None:
+    with pytest.raises(ValueError):
+        generate(tmp_path, days=1, calls_per_day=5, start=START, defects=rate)
+
+
+DEFECT_RATE = 0.1
+
+
+@pytest.fixture(scope="module")
+def damaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerationSummary]:
+    out = tmp_path_factory.mktemp("damaged")
+    return out, generate(out, days=4, calls_per_day=150, seed=21, start=START, defects=DEFECT_RATE)
+
+
+def test_defects_are_deterministic(tmp_path: Path) -> None:
+    runs = [
+        generate(tmp_path / name, days=2, calls_per_day=80, seed=9, start=START, defects=0.3) for name in "ab"
+    ]
+    relative = [
+        [p.relative_to(tmp_path / name) for p in run.files] for name, run in zip("ab", runs, strict=True)
+    ]
+    assert relative[0] == relative[1]
+    for name in relative[0]:
+        a, b = tmp_path / "a" / name, tmp_path / "b" / name
+        assert a.read_bytes() == b.read_bytes(), name
+        assert a.stat().st_mtime == b.stat().st_mtime, name
+    assert runs[0].defects == runs[1].defects
+    assert runs[0].expected.describe() == runs[1].expected.describe()
+
+
+def test_defects_come_at_about_the_rate_and_in_every_kind(damaged) -> None:
+    _, summary = damaged
+    injected = summary.defects
+    regular = [
+        f
+        for f in summary.expected.files.values()
+        if not f.defects["duplicate_file"] + f.defects["overlapping_export"]
+    ]
+    row_defects = sum(injected[k] for k in (*defects_gen.REJECTED, *defects_gen.QUARANTINED))
+    rows = sum(f.rows for f in regular)
+    assert 0.5 * DEFECT_RATE < row_defects / rows < 1.6 * DEFECT_RATE
+    for family in (defects_gen.MALFORMED, defects_gen.BAD_VALUES, defects_gen.RULE_BREAKS):
+        assert sum(injected[k] for k in family) > 0.15 * row_defects, family
+    for kind in (*defects_gen.BAD_VALUES, *defects_gen.RULE_BREAKS, "too_few_cells", "too_many_cells"):
+        assert injected[kind], kind
+    for kind in defects_gen.FILE_DEFECTS:
+        assert injected[kind] >= 1, kind
+    assert injected["cp1252_encoding"] == 1
+
+
+# What a row must keep to reach fct_calls, judged from the file alone (the warehouse's field rules).
+RULE_TIMES = {
+    "flowroute_cdr": ("start_time", "end_time"),
+    "callr_cdr": ("start", "hangup"),
+    "didww_inbound": ("start_time", "end_time"),
+    "didww_outbound": ("start_time", "end_time"),
+    "demandflow_cdr": ("start_time", "end_time"),
+}
+RULE_CALLED = {
+    "flowroute_cdr": ("destination",),
+    "callr_cdr": ("number", "did_intl_number"),
+    "didww_inbound": ("did",),
+    "didww_outbound": ("destination",),
+    "connexcs_cdr": ("destination",),
+    "demandflow_cdr": ("called_number",),
+}
+
+
+def parses(kind: str, value: object, null_values: tuple[str, ...]) -> bool:
+    if value is None or kind == "text":
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return kind != "timestamp"
+    text = str(value).strip()
+    if text in ("", *null_values):
+        return True
+    try:
+        if kind == "integer":
+            int(text)
+        elif kind == "decimal":
+            return Decimal(text).is_finite()
+        else:
+            datetime.fromisoformat(text)
+    except (ValueError, ArithmeticError):
+        return False
+    return True
+
+
+def judge(spec, values: dict[str, object]) -> str:
+    """'reject', 'quarantine' or 'call' for a record whose cells were read (by declared column)."""
+    columns = {c.name: c for c in spec.columns}
+    for name, value in values.items():
+        if not parses(columns[name].kind, value, columns[name].null_values):
+            return "reject"
+    times = RULE_TIMES.get(spec.name)
+    if times and all(values.get(c) not in (None, "") for c in times):
+        start, end = (datetime.fromisoformat(str(values[c]).strip()) for c in times)
+        if end < start:
+            return "quarantine"
+    if all(str(values.get(c) or "").strip() == "" for c in RULE_CALLED[spec.name]):
+        return "quarantine"
+    return "call"
+
+
+def inspect_file(path: Path) -> dict:
+    """Count a file's records, rejects, quarantined rows and valid call keys without the ledger."""
+    raw = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    found = {"bom": raw.startswith(b"\xef\xbb\xbf"), "crlf": b"\r\n" in raw, "encoding": "utf-8"}
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text, found["encoding"] = raw.decode("cp1252"), "cp1252"
+    verdicts: list[tuple[str, tuple[str, str] | None]] = []
+    if is_json(path):
+        spec = DEMANDFLOW
+        keys = {c.headers[0]: c.name for c in spec.columns}
+        if path.name.removesuffix(".gz").endswith(".ndjson"):
+            records = []
+            for line in text.splitlines():
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    records.append(None)
+        else:
+            records = json.loads(text)
+        for record in records:
+            if not isinstance(record, dict):
+                verdicts.append(("reject", None))
+                continue
+            values = {
+                keys[k]: v for k, v in record.items() if k in keys and not isinstance(v, (list, dict, bool))
+            }
+            verdicts.append((judge(spec, values), (spec.name, str(record["name"]).strip().lower())))
+    else:
+        header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+        spec = detect(header).spec
+        positions = spec.match_header(header).positions
+        for cells in rows:
+            if len(cells) != len(header):
+                verdicts.append(("reject", None))
+                continue
+            values = {name: cells[index] for name, index in positions.items()}
+            key = "|".join(values.get(c, "").strip().lower() for c in spec.natural_key)
+            verdicts.append((judge(spec, values), (spec.name, key)))
+    found["rows"] = len(verdicts)
+    found["rejects"] = sum(v == "reject" for v, _ in verdicts)
+    found["quarantined"] = sum(v == "quarantine" for v, _ in verdicts)
+    found["calls"] = [key for v, key in verdicts if v == "call"]
+    return found
+
+
+def test_the_ledger_matches_what_is_in_the_files(damaged) -> None:
+    out, summary = damaged
+    expected = summary.expected
+    on_disk = sorted(p for p in out.rglob("*") if p.is_file())
+    assert sorted(expected.files) == sorted(summary.files) == on_disk
+    keys: list[tuple[str, str]] = []
+    for path, entry in expected.files.items():
+        found = inspect_file(path)
+        assert (found["rows"], found["rejects"], found["quarantined"]) == (
+            entry.rows,
+            entry.rejects,
+            entry.quarantined,
+        ), path
+        assert found["bom"] == bool(entry.defects["utf8_bom"]), path
+        assert found["crlf"] == bool(entry.defects["crlf_line_endings"]), path
+        assert (found["encoding"] == "cp1252") == bool(entry.defects["cp1252_encoding"]), path
+        if entry.duplicate_of is None:
+            keys.extend(found["calls"])
+    assert len(set(keys)) == expected.calls, "distinct valid calls"
+    assert len(keys) - len(set(keys)) == expected.superseded
+    assert (
+        expected.rows_read == expected.calls + expected.superseded + expected.rejects + expected.quarantined
+    )
+    # Every injected row defect is in a file that lands (copies repeat them, but are not read).
+    assert expected.rejects == sum(summary.defects[k] for k in defects_gen.REJECTED)
+    assert expected.quarantined == sum(summary.defects[k] for k in defects_gen.QUARANTINED)
+
+
+def test_duplicates_are_the_same_bytes_landing_later(damaged) -> None:
+    out, summary = damaged
+    expected = summary.expected
+    by_content: dict[str, list[Path]] = {}
+    for path in expected.files:
+        by_content.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), []).append(path)
+    assert expected.duplicate_files == sum(len(paths) - 1 for paths in by_content.values()) >= 1
+    for entry in expected.files.values():
+        if entry.duplicate_of is not None:
+            original = entry.duplicate_of
+            assert original.read_bytes() == entry.path.read_bytes()
+            order = lambda p: (p.stat().st_mtime, p.relative_to(out).as_posix())  # noqa: E731
+            assert order(original) < order(entry.path)
+    copies = expected.with_defect("duplicate_file")
+    assert copies and all(expected.files[p].duplicate_of for p in copies)
+    assert any(p.relative_to(out).parts[0] == "resent" for p in copies)
+
+
+def test_overlapping_exports_repeat_earlier_calls_and_land_after_them(damaged) -> None:
+    _, summary = damaged
+    expected = summary.expected
+    reexports = expected.with_defect("overlapping_export")
+    assert reexports
+    for path in reexports:
+        source = path.with_name(path.name.replace("_v2", ""))
+        repeated, original = inspect_file(path)["calls"], inspect_file(source)["calls"]
+        assert repeated and set(repeated) < set(original), "some calls of the earlier export, never all"
+        assert expected.files[path].rows == len(repeated) == expected.files[source].superseded
+        others = [
+            p
+            for p, f in expected.files.items()
+            if not f.defects["late_file"] + f.defects["overlapping_export"]
+        ]
+        assert path.stat().st_mtime > max(p.stat().st_mtime for p in others), "lands after the regular files"
+    assert summary.defects["overlapping_row"] == expected.superseded
+
+
+def test_late_files_are_old_days_delivered_last(damaged) -> None:
+    _, summary = damaged
+    expected = summary.expected
+    late = expected.with_defect("late_file")
+    assert late
+    others = [p for p in expected.files if p not in late]
+    newest_other = max(p.stat().st_mtime for p in others)
+    for path in late:
+        assert path.stat().st_mtime > newest_other
+        assert summary.last_day.isoformat() not in path.name, "an old day"
+
+
+def test_one_windows_1252_flowroute_export_with_accented_aliases(damaged) -> None:
+    _, summary = damaged
+    (path,) = summary.expected.with_defect("cp1252_encoding")
+    raw = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("cp1252"), newline="")))
+    assert detect(list(rows[0])).spec is FLOWROUTE
+    aliases = {r["number_alias"] for r in rows if r.get("number_alias")}
+    assert aliases and aliases <= set(defects_gen.ACCENTED_ALIASES.values())
+    assert any("€" in a for a in aliases) or any("“" in a for a in aliases) or any("é" in a for a in aliases)

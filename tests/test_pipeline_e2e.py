@@ -256,9 +256,16 @@ def write_quirks(landing: Path) -> None:
 
 
 def data_rows(path: Path) -> int:
-    """Records in a CSV file, counted independently of the loader."""
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")  # noqa: SIM115 (closed by the with below)
+    """Records in a CSV or JSON file, counted independently of the loader."""
+    import json
+
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")  # noqa: SIM115 (closed below)
     with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+        name = path.name.removesuffix(".gz")
+        if name.endswith(".ndjson"):
+            return sum(1 for line in text if line.strip())
+        if name.endswith(".json"):
+            return len(json.load(text))
         return sum(1 for _ in csv.reader(text)) - 1
 
 

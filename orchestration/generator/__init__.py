@@ -2,9 +2,9 @@
 
 ``generate`` writes, per UTC day, one Flowroute export (rotating through its header variants, every
 third one gzipped), a CALLR outbound and inbound export, a DIDWW inbound and outbound export (rotating
-through the portal and API header generations, mostly gzipped) and a ConnexCS download (rotating
-through user-chosen column sets) and a DemandFlow API export (JSON array or NDJSON). A day's calls
-are split between the vendors by ``CALL_SHARES``. Output is deterministic: the same arguments give
+through the portal and API header generations, mostly gzipped), a ConnexCS download (rotating
+through user-chosen column sets) and a DemandFlow API export (JSON array or NDJSON, some gzipped; none
+on a day without DemandFlow calls). A day's calls are split between the vendors by ``CALL_SHARES``. Output is deterministic: the same arguments give
 byte-identical files. Each day's calls depend only on the seed and the date, so two overlapping
 windows generate the same calls for the days they share (as overlapping real exports do).
 

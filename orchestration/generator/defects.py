@@ -384,7 +384,8 @@ class Injector:
                 family = self._row_defect(rng)
                 kind = None
                 if family == "rule_break":
-                    breaks = (["end_before_start"] if len(times) == 2 else []) + (
+                    timed = len(times) == 2 and cells[times[0]].strip() != ""
+                    breaks = (["end_before_start"] if timed else []) + (
                         ["empty_called_number"] if called else []
                     )
                     if breaks:

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -110,17 +111,46 @@ def read_csv_header(file: LandingFile, delimiter: str = ",", encoding: str = "ut
         return next(csv.reader(text, delimiter=delimiter), [])
 
 
+_JSON_LOOKAHEAD_CHARS = 1 << 20
+
+
 def read_json_keys(file: LandingFile) -> list[str]:
-    """The keys of the file's first JSON object (NDJSON's first non-blank line, or a JSON array's
-    first element), read with a bounded buffer; ``ValueError`` when it does not start with an object."""
+    """The keys of the file's first JSON object: the first NDJSON line, or JSON array element, that is
+    an object. Damaged records before it are skipped here (landing rejects them, each on its line); the
+    look-ahead is bounded. ``ValueError`` when no object is found in it."""
     raw = gzip.open(file.path, "rb") if file.is_gzip else file.path.open("rb")  # noqa: SIM115 (closed below)
     with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace") as text:
-        head = text.read(1 << 20).lstrip()
-    if head.startswith("["):
-        head = head[1:].lstrip()
-    if not head:
+        head = text.read(_JSON_LOOKAHEAD_CHARS)
+    stripped = head.lstrip()
+    if not stripped:
         return []
-    first, _ = json.JSONDecoder().raw_decode(head)
-    if not isinstance(first, dict):
-        raise ValueError(f"the first JSON value is a {type(first).__name__}, not an object")
-    return list(first)
+    candidates = _array_elements(stripped) if stripped.startswith("[") else _ndjson_values(head)
+    for value in candidates:
+        if isinstance(value, dict):
+            return list(value)
+    raise ValueError(f"no JSON object in the first {_JSON_LOOKAHEAD_CHARS:,} characters")
+
+
+def _ndjson_values(text: str) -> Iterator[object]:
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue  # a damaged line (or the look-ahead's cut-off last one)
+
+
+def _array_elements(text: str) -> Iterator[object]:
+    """Elements of a JSON array's beginning, decoded one by one; stops at the first undecodable one."""
+    decoder = json.JSONDecoder()
+    position = 1
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except ValueError:
+            return
+        yield value
