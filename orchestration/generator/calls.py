@@ -137,11 +137,6 @@ def billed_seconds(duration_s: int, first_increment: int, subsequent_increment: 
     return first_increment + math.ceil(rest / subsequent_increment) * subsequent_increment
 
 
-def split_count(rng: random.Random, total: int, share: float) -> int:
-    """How many of ``total`` independent calls fall in a group that takes ``share`` of the traffic."""
-    return sum(1 for _ in range(total) if rng.random() < share)
-
-
 def call_starts(
     rng: random.Random, day: date, count: int, hourly_weights: Sequence[float]
 ) -> Iterator[tuple[datetime, bool]]:

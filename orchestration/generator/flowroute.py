@@ -23,7 +23,6 @@ from orchestration.generator.writers import csv_file
 
 FORMAT: FormatSpec = FORMATS_BY_NAME["flowroute_cdr"]
 FOLDER = "flowroute"
-CALL_SHARE = 0.55
 OUTBOUND_SHARE = 0.78
 
 # Columns some exports carry after the declared ones; landing must ignore them.
