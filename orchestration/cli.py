@@ -199,7 +199,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return status
     with open_snapshot(p.serving) as con:
         day = latest_day(con)
-        print(f"\nThe day's figures: {day} (UTC), per vendor, in the vendor's currency\n")
+        print(f"\nThe day's figures: {day} (UTC), per vendor; vendor_charge in the vendor's currency,")
+        print("our_charge and margin (ours less the vendor's, converted) in the rate deck's currency\n")
         print(format_table(*day_figures(con, day)))
     print(
         f"""

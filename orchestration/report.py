@@ -19,7 +19,9 @@ select
         as ner_pct,
     round(1.0 * sum(total_duration_s) / nullif(sum(answered_calls), 0), 1) as acd_s,
     round(sum(billed_minutes), 1) as billed_minutes,
-    round(sum(vendor_charge), 2) as vendor_charge
+    round(sum(vendor_charge), 2) as vendor_charge,
+    round(sum(charge_amount), 2) as our_charge,
+    round(sum(margin), 2) as margin
 from marts.daily_traffic
 where call_date = ?
 group by source_vendor

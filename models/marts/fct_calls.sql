@@ -6,11 +6,17 @@ enriched as (
 
 ),
 
+rated as (
+
+    select * from {{ ref('int_calls__rated') }}
+
+),
+
 final as (
 
     select
         -- identity and lineage
-        cdr_id,
+        enriched.cdr_id,
         source_vendor,
         source_format,
         source_file,
@@ -89,23 +95,25 @@ final as (
         vendor_usf_fee,
         vendor_ccrf,
         vendor_cnam_fee,
-        -- our rating: filled by int_calls__rated (DESIGN §7); null until rate decks are landed
-        cast(null as {{ dbt.type_string() }}) as rate_deck_id,
-        cast(null as {{ dbt.type_string() }}) as rated_prefix,
-        cast(null as {{ type_money() }}) as rate_applied,
-        cast(null as {{ dbt.type_string() }}) as rate_type,
-        cast(null as {{ dbt.type_int() }}) as rated_duration_s,
-        cast(null as {{ type_money() }}) as connect_fee,
-        cast(null as {{ type_money() }}) as charge_amount,
-        cast(null as {{ type_money() }}) as tax_rate,
-        cast(null as {{ type_money() }}) as tax_amount,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ type_money() }}) as margin,
-        cast(null as {{ dbt.type_string() }}) as rating_status,
+        -- our rating (int_calls__rated, DESIGN §7)
+        rated.rate_deck_id,
+        rated.rated_prefix,
+        rated.rate_applied,
+        rated.rate_type,
+        rated.rated_duration_s,
+        rated.connect_fee,
+        rated.charge_amount,
+        rated.tax_rate,
+        rated.tax_amount,
+        rated.currency,
+        rated.margin,
+        rated.rating_status,
         -- fraud: filled by the fraud model (issue 5)
         cast(null as {{ dbt.type_float() }}) as fraud_score,
         cast(null as {{ dbt.type_string() }}) as fraud_indicators
     from enriched
+    left join rated
+        on enriched.cdr_id = rated.cdr_id
 
 )
 
