@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from enum import Enum
 
 MAX_TALK_S = 2 * 60 * 60
@@ -122,6 +123,19 @@ class Call:
     @property
     def total_s(self) -> int:
         return self.ring_s + self.talk_s
+
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """A vendor's price for a destination: per minute in its currency, increments, fee per answered call."""
+
+    rate: Decimal
+    first_increment: int
+    subsequent_increment: int
+    connect_fee: Decimal = ZERO
 
 
 def billed_seconds(duration_s: int, first_increment: int, subsequent_increment: int) -> int:

@@ -17,8 +17,10 @@ from pathlib import Path
 from orchestration.formats import FORMATS_BY_NAME, FormatSpec, normalize_header
 from orchestration.generator.calls import (
     US_BUSINESS_HOURS,
+    ZERO,
     Call,
     Outcome,
+    Tariff,
     billed_seconds,
     call_starts,
     draw_call,
@@ -31,7 +33,6 @@ FOLDER = "connexcs"
 ORIGINATION_SHARE = 0.2
 
 MONEY = Decimal("0.000001")
-ZERO = Decimal(0)
 PORTED_SHARE = 0.1
 PLUS_SHARE = 0.5
 """Share of source numbers that arrive with a '+'."""
@@ -169,15 +170,6 @@ _CALLER_MIX = (
 )
 
 
-@dataclass(frozen=True)
-class Tariff:
-    rate: Decimal
-    """Per minute, account currency."""
-    first_increment: int
-    subsequent_increment: int
-    connect_cost: Decimal = ZERO
-
-
 _DEFAULT_TARIFF = Tariff(Decimal("0.0045"), 6, 6)
 _ORIGINATION_TARIFF = Tariff(Decimal("0.0009"), 6, 6)
 _TARIFFS: dict[tuple[str, LineType], Tariff] = {
@@ -254,7 +246,7 @@ class ConnexcsRows:
             tariff = _TARIFFS.get((called.country.iso, called.line_type), _DEFAULT_TARIFF)
         sip_code, sip_reason, release_reason = self._ending(rng, call.outcome)
         billed = billed_seconds(call.talk_s, tariff.first_increment, tariff.subsequent_increment)
-        connect_cost = tariff.connect_cost if call.answered else ZERO
+        connect_cost = tariff.connect_fee if call.answered else ZERO
         charge = connect_cost + tariff.rate * billed / 60
         pdd = Decimal(rng.randint(800, 4500)) / 1000
         return {

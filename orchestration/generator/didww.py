@@ -24,8 +24,10 @@ from pathlib import Path
 from orchestration.formats import FORMATS_BY_NAME, FormatSpec, normalize_header
 from orchestration.generator.calls import (
     EUROPE_BUSINESS_HOURS,
+    ZERO,
     Call,
     Outcome,
+    Tariff,
     billed_seconds,
     call_starts,
     draw_call,
@@ -43,7 +45,6 @@ INBOUND_SHARE = 0.55
 MONEY = Decimal("0.0001")
 POINTS = Decimal("0.01")
 POINTS_PER_USD = Decimal(100)
-ZERO = Decimal(0)
 WITHHELD_SHARE = 0.05
 SIP_URI_SHARE = 0.15
 REPLACE_CLI_SHARE = 0.15
@@ -248,14 +249,6 @@ _OUTBOUND_MIX = (
     Destination("AU", LineType.MOBILE, 2),
     Destination("JM", LineType.MOBILE, 1),
 )
-
-
-@dataclass(frozen=True)
-class Tariff:
-    rate: Decimal
-    """USD per minute."""
-    first_increment: int
-    subsequent_increment: int
 
 
 _LOCAL_TARIFF = Tariff(Decimal("0.0065"), 6, 6)

@@ -12,8 +12,10 @@ from pathlib import Path
 from orchestration.formats import FORMATS_BY_NAME, FormatSpec
 from orchestration.generator.calls import (
     US_BUSINESS_HOURS,
+    ZERO,
     Call,
     Outcome,
+    Tariff,
     billed_seconds,
     call_starts,
     draw_call,
@@ -31,7 +33,6 @@ EXTRA_COLUMNS = ("trunk_group", "carrier_ref")
 NEWER_COLUMN = "sip_callid"
 
 MONEY = Decimal("0.00000001")
-ZERO = Decimal(0)
 USF_FACTOR = Decimal("0.342")
 CCRF_PER_CALL = Decimal("0.00050000")
 CNAM_LOOKUP_FEE = Decimal("0.00390000")
@@ -72,15 +73,6 @@ INBOUND_CALLER_MIX = (
     Destination("IN", LineType.MOBILE, 0.5),
     Destination("DE", LineType.FIXED, 0.5),
 )
-
-
-@dataclass(frozen=True)
-class Tariff:
-    rate: Decimal
-    """USD per minute."""
-    first_increment: int
-    subsequent_increment: int
-    connect_fee: Decimal = ZERO
 
 
 _DOMESTIC = Tariff(Decimal("0.0055"), 6, 6)
