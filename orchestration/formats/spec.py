@@ -7,7 +7,7 @@ generator, the dbt sources and the docs all read the declaration; nothing else l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -58,7 +58,6 @@ class FormatSpec:
     delimiter: str = ","
     documentation: str = ""
     """Where the layout comes from (the vendor document)."""
-    extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]

@@ -6,8 +6,6 @@ import duckdb
 
 from orchestration.formats import FORMATS, FormatSpec
 
-FILE_STATUSES = ("loaded", "rejected", "duplicate")
-
 _DDL = """
 create schema if not exists landing;
 create schema if not exists raw;

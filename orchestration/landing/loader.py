@@ -59,9 +59,6 @@ class LandingReport:
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
-    def formats(self) -> set[str]:
-        return {o.format for o in self.outcomes if o.format and o.status == "loaded"}
-
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
