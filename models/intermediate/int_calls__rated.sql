@@ -2,7 +2,19 @@ with
 
 calls as (
 
-    select * from {{ ref('int_calls__enriched') }}
+    select
+        cdr_id,
+        coalesce(account_number, '') as account_key,
+        coalesce(direction, '') as direction_key,
+        call_status,
+        duration_s,
+        called_number,
+        called_number_is_e164,
+        start_time,
+        call_date,
+        vendor_charge,
+        vendor_currency
+    from {{ ref('int_calls__enriched') }}
 
 ),
 
@@ -14,7 +26,10 @@ plans as (
 
 decks as (
 
-    select * from {{ ref('int_rates__decks') }}
+    select
+        *,
+        length(prefix) as prefix_length
+    from {{ ref('int_rates__decks') }}
 
 ),
 
@@ -39,6 +54,25 @@ holidays as (
 
 ),
 
+tax_rates as (
+
+    select trim(account_number) as account_number, cast(tax_rate as decimal(12, 4)) as tax_rate
+    from {{ ref('account_tax_rates') }}
+
+),
+
+fx_intervals as (
+
+    -- Each currency's rate from valid_from until the next one, so a call joins its day's rate directly.
+    select
+        upper(currency) as currency,
+        cast(usd_per_unit as decimal(18, 6)) as usd_per_unit,
+        cast(valid_from as date) as valid_from,
+        lead(cast(valid_from as date)) over (partition by upper(currency) order by valid_from) as valid_to
+    from {{ ref('fx_rates') }}
+
+),
+
 prefix_lengths as (
 
     {%- for length in range(1, 16) %}
@@ -47,43 +81,79 @@ prefix_lengths as (
 
 ),
 
-plan_matches as (
+call_keys as (
+
+    select distinct account_key, direction_key from calls
+
+),
+
+plan_candidates as (
+
+    -- Plans are chosen once per (account, direction), not per call: '*' matches any.
+    select
+        call_keys.account_key,
+        call_keys.direction_key,
+        plans.deck_id,
+        plans.effective_from,
+        plans.source_priority,
+        case when plans.account_number = call_keys.account_key then 2 else 0 end
+        + case when plans.direction = call_keys.direction_key then 1 else 0 end as specificity
+    from call_keys
+    inner join plans
+        on (plans.account_number = call_keys.account_key or plans.account_number = '*')
+        and (plans.direction = call_keys.direction_key or plans.direction = '*')
+
+),
+
+plan_winners as (
+
+    -- At each moment a candidate becomes effective, the winner among those effective by then: the most
+    -- specific, then the latest, then a file over a seed. The winner holds until the next such moment.
+    select
+        moments.account_key,
+        moments.direction_key,
+        moments.effective_from as valid_from,
+        candidates.deck_id,
+        row_number() over (
+            partition by moments.account_key, moments.direction_key, moments.effective_from
+            order by candidates.specificity desc, candidates.effective_from desc, candidates.source_priority desc
+        ) as winner_rank
+    from plan_candidates as moments
+    inner join plan_candidates as candidates
+        on moments.account_key = candidates.account_key
+        and moments.direction_key = candidates.direction_key
+        and candidates.effective_from <= moments.effective_from
+
+),
+
+plan_intervals as (
 
     select
-        calls.cdr_id,
-        plans.deck_id,
-        row_number() over (
-            partition by calls.cdr_id
-            order by
-                case when plans.account_number = calls.account_number then 2 else 0 end
-                + case when plans.direction = calls.direction then 1 else 0 end desc,
-                plans.effective_from desc,
-                plans.source_priority desc
-        ) as plan_rank
-    from calls
-    inner join plans
-        on (plans.account_number = calls.account_number or plans.account_number = '*')
-        and (plans.direction = calls.direction or plans.direction = '*')
-        and plans.effective_from <= calls.start_time
+        account_key,
+        direction_key,
+        deck_id,
+        valid_from,
+        lead(valid_from) over (partition by account_key, direction_key order by valid_from) as valid_to
+    from (select distinct account_key, direction_key, deck_id, valid_from from plan_winners where winner_rank = 1)
 
 ),
 
 banded as (
 
-    -- The call's time band by its start (decks are in UTC): holiday, weekend, else the weekday band.
+    -- The plan's deck and the call's time band by its start (decks are in UTC): holiday, weekend, else the
+    -- weekday band.
     select
-        calls.cdr_id,
-        calls.called_number,
-        calls.called_number_is_e164,
-        calls.start_time,
-        plan_matches.deck_id,
+        calls.*,
+        plan_intervals.deck_id,
         coalesce(timings.band, 'flat') as band
     from calls
-    left join plan_matches
-        on calls.cdr_id = plan_matches.cdr_id
-        and plan_matches.plan_rank = 1
+    left join plan_intervals
+        on calls.account_key = plan_intervals.account_key
+        and calls.direction_key = plan_intervals.direction_key
+        and calls.start_time >= plan_intervals.valid_from
+        and (plan_intervals.valid_to is null or calls.start_time < plan_intervals.valid_to)
     left join holidays
-        on cast(calls.start_time as date) = holidays.holiday_date
+        on calls.call_date = holidays.holiday_date
     left join timings
         on timings.day_type = case
             when holidays.holiday_date is not null then 'holiday'
@@ -97,98 +167,107 @@ banded as (
 
 ),
 
+numbers_to_rate as (
+
+    -- Only what the prefix match needs, so the expansion below stays narrow.
+    select cdr_id, deck_id, called_number, start_time, band
+    from banded
+    where called_number_is_e164 and deck_id is not null
+
+),
+
+number_prefixes as (
+
+    -- Every prefix of the number's E.164 digits, as a column of its own so that the match below is a
+    -- plain equi-join on (deck, prefix, length). A generated prefix longer than the number repeats the
+    -- whole number, and the length in the join keeps it from matching twice.
+    select
+        numbers_to_rate.*,
+        prefix_lengths.prefix_length,
+        substr(numbers_to_rate.called_number, 2, prefix_lengths.prefix_length) as number_prefix
+    from numbers_to_rate
+    cross join prefix_lengths
+
+),
+
 rate_matches as (
 
-    -- Longest-prefix match as an equi-join on the called number's generated prefixes (never LIKE),
-    -- among the deck's rates in effect at the start. Within a prefix: the band's own rate, else the
-    -- usual fallbacks (holiday -> weekend -> off_peak), else the flat rate.
+    -- Longest-prefix match among the deck's rates in effect at the start (never LIKE). Within a prefix:
+    -- the band's own rate, else the usual fallbacks (holiday -> weekend -> off_peak), else the flat rate.
     select
-        banded.cdr_id,
+        number_prefixes.cdr_id,
         decks.deck_id,
         decks.prefix,
-        decks.destination,
-        decks.rate_per_minute,
-        decks.currency,
-        decks.first_increment,
-        decks.subsequent_increment,
-        decks.connect_fee,
+        decks.effective_from,
         decks.rate_type,
-        row_number() over (
-            partition by banded.cdr_id
-            order by
-                prefix_lengths.prefix_length desc,
-                case
-                    when decks.rate_type = banded.band then 0
-                    when decks.rate_type = 'weekend' and banded.band = 'holiday' then 1
-                    when decks.rate_type = 'off_peak' and banded.band in ('holiday', 'weekend') then 2
-                    else 3
-                end
-        ) as match_rank
-    from banded
-    cross join prefix_lengths
+        -- Longest prefix first, then the band preference, then (overlapping rates) the latest effective one.
+        cast(decks.prefix_length * 4 + case
+            when decks.rate_type = number_prefixes.band then 3
+            when decks.rate_type = 'weekend' and number_prefixes.band = 'holiday' then 2
+            when decks.rate_type = 'off_peak' and number_prefixes.band in ('holiday', 'weekend') then 1
+            else 0
+        end as {{ dbt.type_bigint() }}) * 10000000000
+        + {{ dbt.datediff("cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ")", 'decks.effective_from', 'second') }}
+            as match_score
+    from number_prefixes
     inner join decks
-        on banded.deck_id = decks.deck_id
-        and decks.prefix = substr(banded.called_number, 2, prefix_lengths.prefix_length)
-        and decks.effective_from <= banded.start_time
-        and (decks.effective_to is null or banded.start_time < decks.effective_to)
-    where banded.called_number_is_e164
-        and prefix_lengths.prefix_length <= length(banded.called_number) - 1
+        on number_prefixes.deck_id = decks.deck_id
+        and number_prefixes.number_prefix = decks.prefix
+        and number_prefixes.prefix_length = decks.prefix_length
+    where decks.effective_from <= number_prefixes.start_time
+        and (decks.effective_to is null or number_prefixes.start_time < decks.effective_to)
         and (
-            decks.rate_type = banded.band
+            decks.rate_type = number_prefixes.band
             or decks.rate_type = 'flat'
-            or (decks.rate_type = 'weekend' and banded.band = 'holiday')
-            or (decks.rate_type = 'off_peak' and banded.band in ('holiday', 'weekend'))
+            or (decks.rate_type = 'weekend' and number_prefixes.band = 'holiday')
+            or (decks.rate_type = 'off_peak' and number_prefixes.band in ('holiday', 'weekend'))
         )
+
+),
+
+best_matches as (
+
+    select cdr_id, max(match_score) as match_score from rate_matches group by cdr_id
+
+),
+
+chosen_rates as (
+
+    select rate_matches.cdr_id, decks.*
+    from rate_matches
+    inner join best_matches
+        on rate_matches.cdr_id = best_matches.cdr_id
+        and rate_matches.match_score = best_matches.match_score
+    inner join decks
+        on rate_matches.deck_id = decks.deck_id
+        and rate_matches.prefix = decks.prefix
+        and rate_matches.rate_type = decks.rate_type
+        and rate_matches.effective_from = decks.effective_from
 
 ),
 
 matched as (
 
     select
-        banded.cdr_id,
-        banded.deck_id as planned_deck_id,
-        rate_matches.deck_id as rate_deck_id,
-        rate_matches.prefix as rated_prefix,
-        rate_matches.destination as rated_destination,
-        rate_matches.rate_per_minute as rate_applied,
-        rate_matches.rate_type,
-        rate_matches.currency,
-        rate_matches.first_increment,
-        rate_matches.subsequent_increment,
-        case when calls.call_status = 'answered' then rate_matches.connect_fee else 0 end as connect_fee,
+        banded.*,
+        chosen_rates.deck_id as rate_deck_id,
+        chosen_rates.prefix as rated_prefix,
+        chosen_rates.destination as rated_destination,
+        chosen_rates.rate_per_minute as rate_applied,
+        chosen_rates.rate_type,
+        chosen_rates.currency,
+        chosen_rates.first_increment,
+        chosen_rates.subsequent_increment,
+        case when banded.call_status = 'answered' then chosen_rates.connect_fee else 0 end as connect_fee,
         case
             when banded.deck_id is null then 'unrated_no_plan'
             when not banded.called_number_is_e164 then 'unrated_no_number'
-            when rate_matches.deck_id is null then 'unrated_no_rate'
+            when chosen_rates.deck_id is null then 'unrated_no_rate'
             else 'rated'
-        end as rating_status,
-        calls.call_status,
-        calls.duration_s,
-        calls.account_number,
-        calls.call_date,
-        calls.vendor_charge,
-        calls.vendor_currency
+        end as rating_status
     from banded
-    inner join calls
-        on banded.cdr_id = calls.cdr_id
-    left join rate_matches
-        on banded.cdr_id = rate_matches.cdr_id
-        and rate_matches.match_rank = 1
-
-),
-
-tax_rates as (
-
-    select trim(account_number) as account_number, cast(tax_rate as decimal(12, 4)) as tax_rate
-    from {{ ref('account_tax_rates') }}
-
-),
-
-fx_rates as (
-
-    select upper(currency) as currency, cast(usd_per_unit as decimal(18, 6)) as usd_per_unit,
-        cast(valid_from as date) as valid_from
-    from {{ ref('fx_rates') }}
+    left join chosen_rates
+        on banded.cdr_id = chosen_rates.cdr_id
 
 ),
 
@@ -207,30 +286,14 @@ priced as (
     select
         charged.*,
         case
-            when rating_status = 'rated'
-                then {{ charge_micros('rate_applied', 'rated_duration_s', 'connect_fee') }}
+            when rating_status = 'rated' then {{ charge_micros('rate_applied', 'rated_duration_s', 'connect_fee') }}
         end as charge_micros,
         coalesce(account_tax.tax_rate, default_tax.tax_rate, 0) as tax_rate
     from charged
     left join tax_rates as account_tax
-        on charged.account_number = account_tax.account_number
+        on charged.account_key = account_tax.account_number
     left join tax_rates as default_tax
         on default_tax.account_number = '*'
-
-),
-
-vendor_fx as (
-
-    -- The rate of each currency on the call's day: the latest one valid from on or before it.
-    select
-        priced.cdr_id,
-        max(case when fx_rates.currency = priced.vendor_currency then fx_rates.valid_from end) as vendor_fx_from,
-        max(case when fx_rates.currency = priced.currency then fx_rates.valid_from end) as deck_fx_from
-    from priced
-    inner join fx_rates
-        on fx_rates.currency in (priced.vendor_currency, priced.currency)
-        and fx_rates.valid_from <= priced.call_date
-    group by priced.cdr_id
 
 ),
 
@@ -251,18 +314,18 @@ final as (
         priced.currency,
         -- Our charge less what the vendor charged, converted to the deck's currency (rounded to 6 places).
         {{ micros_to_money('priced.charge_micros') }}
-        - cast(round(priced.vendor_charge * vendor_rate.usd_per_unit / deck_rate.usd_per_unit, 6) as decimal(18, 6))
+        - cast(round(priced.vendor_charge * vendor_fx.usd_per_unit / deck_fx.usd_per_unit, 6) as decimal(18, 6))
             as margin,
         priced.rating_status
     from priced
-    left join vendor_fx
-        on priced.cdr_id = vendor_fx.cdr_id
-    left join fx_rates as vendor_rate
-        on vendor_rate.currency = priced.vendor_currency
-        and vendor_rate.valid_from = vendor_fx.vendor_fx_from
-    left join fx_rates as deck_rate
-        on deck_rate.currency = priced.currency
-        and deck_rate.valid_from = vendor_fx.deck_fx_from
+    left join fx_intervals as vendor_fx
+        on priced.vendor_currency = vendor_fx.currency
+        and priced.call_date >= vendor_fx.valid_from
+        and (vendor_fx.valid_to is null or priced.call_date < vendor_fx.valid_to)
+    left join fx_intervals as deck_fx
+        on priced.currency = deck_fx.currency
+        and priced.call_date >= deck_fx.valid_from
+        and (deck_fx.valid_to is null or priced.call_date < deck_fx.valid_to)
 
 )
 
