@@ -67,6 +67,38 @@ _PORTAL_TIMES = ("Date/Time Start (UTC)", "Date/Time Connect (UTC)", "Date/Time 
 _RENAMED_TIMES = ("Start Time (UTC)", "Connect Time (UTC)", "End Time (UTC)")
 _API_TRAILER = ("TollFree Amount (USD)", "Customer ID", "Sell Amount (Points)")
 
+# The API exports' inbound columns after the time(s): the same in the legacy and three-timestamp variants.
+_API_INBOUND_COLUMNS = (
+    "Source",
+    "DID",
+    "Destination",
+    "Duration (secs)",
+    "Disconnect Initiator",
+    "Disconnect Code",
+    "Response",
+    "Termination Amount (USD)",
+    "Metered Channels Amount (USD)",
+    *_API_TRAILER,
+)
+
+# The API exports' outbound columns after the time(s): the same in the legacy and three-timestamp variants.
+_API_OUTBOUND_COLUMNS = (
+    "Source",
+    "CLI",
+    "Destination",
+    "Duration (secs)",
+    "Billing Duration",
+    "Disconnect Code",
+    "Response",
+    "Rate (USD per minute)",
+    "Charged (USD)",
+    "CDR Type",
+    "Country Name",
+    "Network Name",
+    "Trunk Name",
+    *_API_TRAILER,
+)
+
 HEADERS: dict[str, dict[Generation, tuple[str, ...]]] = {
     INBOUND: {
         Generation.PORTAL: (
@@ -84,29 +116,11 @@ HEADERS: dict[str, dict[Generation, tuple[str, ...]]] = {
         ),
         Generation.LEGACY: (
             "Date/Time (UTC)",
-            "Source",
-            "DID",
-            "Destination",
-            "Duration (secs)",
-            "Disconnect Initiator",
-            "Disconnect Code",
-            "Response",
-            "Termination Amount (USD)",
-            "Metered Channels Amount (USD)",
-            *_API_TRAILER,
+            *_API_INBOUND_COLUMNS,
         ),
         Generation.API: (
             *_PORTAL_TIMES,
-            "Source",
-            "DID",
-            "Destination",
-            "Duration (secs)",
-            "Disconnect Initiator",
-            "Disconnect Code",
-            "Response",
-            "Termination Amount (USD)",
-            "Metered Channels Amount (USD)",
-            *_API_TRAILER,
+            *_API_INBOUND_COLUMNS,
         ),
         Generation.RENAMED: (
             "Call ID",
@@ -143,37 +157,11 @@ HEADERS: dict[str, dict[Generation, tuple[str, ...]]] = {
         ),
         Generation.LEGACY: (
             "Date/Time (UTC)",
-            "Source",
-            "CLI",
-            "Destination",
-            "Duration (secs)",
-            "Billing Duration",
-            "Disconnect Code",
-            "Response",
-            "Rate (USD per minute)",
-            "Charged (USD)",
-            "CDR Type",
-            "Country Name",
-            "Network Name",
-            "Trunk Name",
-            *_API_TRAILER,
+            *_API_OUTBOUND_COLUMNS,
         ),
         Generation.API: (
             *_PORTAL_TIMES,
-            "Source",
-            "CLI",
-            "Destination",
-            "Duration (secs)",
-            "Billing Duration",
-            "Disconnect Code",
-            "Response",
-            "Rate (USD per minute)",
-            "Charged (USD)",
-            "CDR Type",
-            "Country Name",
-            "Network Name",
-            "Trunk Name",
-            *_API_TRAILER,
+            *_API_OUTBOUND_COLUMNS,
         ),
         Generation.RENAMED: (
             "Call ID",
