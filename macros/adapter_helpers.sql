@@ -69,3 +69,22 @@
         else trim({{ expr }})
     end
 {%- endmacro %}
+
+{#- The name of a file without its folders and its extension (and .gz): 'eu/wholesale_eu.csv.gz' -> 'wholesale_eu'. -#}
+{% macro file_stem(path) -%}
+    {{ regexp_replace_all(regexp_replace_all(path, '^.*/', ''), '[.][^./]+([.][gG][zZ])?$', '') }}
+{%- endmacro %}
+
+{#- True when the text names a time zone the engine knows (IANA names such as 'Europe/Paris'). -#}
+{% macro time_zone_is_known(expr) -%}
+    {{ return(adapter.dispatch('time_zone_is_known', 'cdr_warehouse')(expr)) }}
+{%- endmacro %}
+
+{#- Engines without a list of their zones accept any name; a wrong one shows when it is used. -#}
+{% macro default__time_zone_is_known(expr) -%}
+    ({{ expr }} is not null)
+{%- endmacro %}
+
+{% macro duckdb__time_zone_is_known(expr) -%}
+    ({{ expr }} in (select name from pg_timezone_names()))
+{%- endmacro %}

@@ -29,8 +29,44 @@
 
 {#- A comma-separated list of the rules the row breaks, or null when it keeps them all. -#}
 {% macro broken_field_rules() -%}
+    {{ broken_rules_of(cdr_field_rules()) }}
+{%- endmacro %}
+
+{#-
+    The rules a rate of a deck (int_rates__decks_validated) must keep to be used for rating; rows that
+    break one go to marts.quarantined_rates instead. Same shape as cdr_field_rules.
+-#}
+{% macro rate_field_rules() -%}
+    {{ return([
+        ('deck_id_missing', "deck_id is not null and deck_id <> ''"),
+        ('prefix_not_digits', "prefix is not null and " ~ regexp_full_match('prefix', '[0-9]{1,15}')),
+        ('rate_missing', "rate_per_minute is not null"),
+        ('negative_rate', "rate_per_minute is null or rate_per_minute >= 0"),
+        ('negative_connect_fee', "connect_fee is null or connect_fee >= 0"),
+        ('increment_not_positive', "first_increment > 0 and subsequent_increment > 0"),
+        ('rate_type_unknown', "coalesce(rate_type in ('flat', 'peak', 'off_peak', 'weekend', 'holiday'), false)"),
+        ('currency_not_iso', "currency is not null and " ~ regexp_full_match('currency', '[A-Z]{3}')),
+        ('effective_from_missing', "effective_from is not null"),
+        ('effective_to_not_after_from', "effective_to is null or effective_from is null or effective_to > effective_from"),
+        ('time_zone_unknown', time_zone_is_known('time_zone')),
+    ]) }}
+{%- endmacro %}
+
+{#- The rules a rating plan (int_rates__plans_validated) must keep; directions are the canonical ones or '*'. -#}
+{% macro plan_field_rules() -%}
+    {{ return([
+        ('account_missing', "account_number is not null and account_number <> ''"),
+        ('direction_unknown', "coalesce(direction in ('*', 'inbound', 'outbound', 'internal', 'transit', 'forwarded'),"
+            ~ " false)"),
+        ('deck_id_missing', "deck_id is not null and deck_id <> ''"),
+        ('effective_from_missing', "effective_from is not null"),
+    ]) }}
+{%- endmacro %}
+
+{#- A comma-separated list of the given (name, condition) rules the row breaks, or null when it keeps them all. -#}
+{% macro broken_rules_of(rules) -%}
     nullif(concat_ws(', '
-    {%- for name, condition in cdr_field_rules() %},
+    {%- for name, condition in rules %},
         case when not coalesce({{ condition }}, false) then '{{ name }}' end
     {%- endfor %}
     ), '')

@@ -63,3 +63,16 @@
 {% macro micros_to_money(micros) -%}
     cast(cast({{ micros }} as decimal(24, 0)) * 0.000001 as decimal(18, 6))
 {%- endmacro %}
+
+{#- A UTC timestamp (without zone) as wall-clock time in the IANA zone `tz`. -#}
+{% macro utc_to_local(ts, tz) -%}
+    {{ return(adapter.dispatch('utc_to_local', 'cdr_warehouse')(ts, tz)) }}
+{%- endmacro %}
+
+{% macro default__utc_to_local(ts, tz) -%}
+    from_utc_timestamp({{ ts }}, {{ tz }})
+{%- endmacro %}
+
+{% macro duckdb__utc_to_local(ts, tz) -%}
+    timezone({{ tz }}, timezone('UTC', {{ ts }}))
+{%- endmacro %}

@@ -9,8 +9,12 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.settings import configure_environment, paths
+
+if TYPE_CHECKING:
+    from orchestration.pipeline import PipelineResult
 
 DEMO_DAYS = 30
 DEMO_CALLS_PER_DAY = 200
@@ -81,7 +85,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(
         f"Running cdr_pipeline on {p.home}: land new files, dbt build, publish serving.duckdb ...", flush=True
     )
-    result = run_pipeline()
+    return _print_run(run_pipeline())
+
+
+def _print_run(result: PipelineResult) -> int:
+    """What a pipeline job run did, and the exit status it deserves."""
     landing = result.landing
     if landing:
         print(
@@ -105,12 +113,92 @@ def cmd_run(args: argparse.Namespace) -> int:
         for error in result.step_errors:
             # A failed dbt build is explained by the FAILED lines above; anything else in full.
             dbt_failure = "DagsterDbtCliRuntimeError" in error and (result.failures or result.failed_checks)
+            error = error.replace("dagster._core.definitions.events.Failure: ", "")
             print(f"  step failed: {error.splitlines()[0] if dbt_failure else error}")
         print(
             f"Run {result.run_id} FAILED; dbt's log: {result.log_path}; all logs: the Dagster UI (`make dagster`)."
         )
         return 1
     return 1 if result.tests_failed else 0
+
+
+def cmd_rerate(args: argparse.Namespace) -> int:
+    from orchestration.defs.rerating.assets import RERATE_JOB_NAME
+    from orchestration.pipeline import run_job
+    from orchestration.rerating import RerateError, RerateRequest, parse_window_bound
+
+    if args.list:
+        return _list_reratings()
+    if args.undo is not None:
+        config = {"undo_run_id": args.undo, "reason": args.reason}
+        what = f"undo re-rating run {args.undo}"
+    else:
+        try:
+            if not args.window_from or not args.window_to:
+                raise RerateError("--from and --to are required (UTC dates or timestamps)")
+            request = RerateRequest(
+                window_from=parse_window_bound(args.window_from, end=False),
+                window_to=parse_window_bound(args.window_to, end=True),
+                reason=args.reason or "",
+                account=args.account,
+                vendor=args.vendor,
+                deck=args.deck,
+                min_duration_s=args.min_duration,
+                new_duration_s=args.new_duration,
+            )
+            problems = request.problems()
+            if problems:
+                raise RerateError("; ".join(problems))
+        except RerateError as error:
+            print(f"cdrwh rerate: {error}", file=sys.stderr)
+            return 2
+        config = {
+            "window_from": request.window_from.isoformat(),
+            "window_to": request.window_to.isoformat(),
+            "account": args.account,
+            "vendor": args.vendor,
+            "deck": args.deck,
+            "min_duration_s": args.min_duration,
+            "new_duration_s": args.new_duration,
+            "reason": args.reason,
+        }
+        what = f"{request.operation} calls from {request.window_from} to {request.window_to} (UTC)"
+    p = configure_environment()
+    print(
+        f"Running {RERATE_JOB_NAME} on {p.home}: {what}, rebuild the rating and what follows ...", flush=True
+    )
+    config = {key: value for key, value in config.items() if value is not None}
+    result = run_job(RERATE_JOB_NAME, {"rerating__runs": {"config": config}})
+    status = _print_run(result)
+    change = result.materialized.get("rerating/call_changes", {})
+    if change.get("run_id") is not None:
+        print(
+            f"Run {change['run_id']} {'applied' if change['action'] == 'apply' else 'undone'}: "
+            f"{change['calls_touched']:,} calls; their charge {change['charge_before']:.6f} -> "
+            f"{change['charge_after']:.6f} (rerating.call_changes has each call)"
+        )
+    return status
+
+
+def _list_reratings() -> int:
+    from orchestration.report import NoSnapshot, format_table, open_snapshot
+    from orchestration.rerating import RUN_LIST_COLUMNS, list_runs
+
+    try:
+        con = open_snapshot(paths().serving)
+    except NoSnapshot as missing:
+        print(missing, file=sys.stderr)
+        return 1
+    with con:
+        published = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'rerating' and table_name = 'runs'"
+        ).fetchone()[0]
+        rows = list_runs(con) if published else []
+    if not rows:
+        print("No re-rating runs.")
+        return 0
+    print(format_table(list(RUN_LIST_COLUMNS), rows))
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -122,6 +210,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         landing_summary,
         open_snapshot,
         quarantine_by_rule,
+        rate_quarantine_by_rule,
     )
 
     p = paths()
@@ -142,7 +231,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"rejects      {rejects:,} rows in landing.rejects\n")
         print(format_table(*landing_summary(con)))
         scope = "all files" if args.all_files else "unbalanced first, then the newest 20; --all-files for all"
-        print(f"\nPer file: rows read = calls + duplicates + rejects + quarantined ({scope})\n")
+        print(f"\nPer file: rows read = calls + rates + duplicates + rejects + quarantined ({scope})\n")
         print(format_table(*file_accounting(con, None if args.all_files else 20)))
         columns, reasons = common_reject_reasons(con)
         if reasons:
@@ -151,6 +240,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         columns, rules = quarantine_by_rule(con)
         if rules:
             print("\nQuarantined rows by broken rule (marts.quarantined_calls)\n")
+            print(format_table(columns, rules))
+        columns, rules = rate_quarantine_by_rule(con)
+        if rules:
+            print("\nQuarantined rates and plans by broken rule (marts.quarantined_rates)\n")
             print(format_table(columns, rules))
     return 0
 
@@ -246,6 +339,35 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.set_defaults(handler=cmd_sql)
+
+    rerate = commands.add_parser(
+        "rerate",
+        help="re-rate calls with another deck or bill long calls as a new duration; --list; --undo RUN_ID",
+        description="Re-rate the calls starting in [--from, --to) (UTC; a date alone is its whole day), "
+        "optionally of one account and/or vendor: with another deck (--deck), and/or calls of at least "
+        "--min-duration seconds billed as --new-duration seconds. Every run is recorded with its reason, "
+        "kept by every later build, and can be undone.",
+    )
+    rerate.add_argument("--from", dest="window_from", metavar="T", help="UTC date or timestamp (inclusive)")
+    rerate.add_argument(
+        "--to", dest="window_to", metavar="T", help="UTC date (whole day) or timestamp (exclusive)"
+    )
+    rerate.add_argument("--account", help="only this account's calls")
+    rerate.add_argument(
+        "--vendor", help="only this vendor's calls (flowroute, callr, didww, connexcs, demandflow)"
+    )
+    rerate.add_argument("--deck", help="rate the calls with this deck instead of their plan's")
+    rerate.add_argument("--min-duration", type=int, metavar="S", help="calls lasting at least S seconds ...")
+    rerate.add_argument(
+        "--new-duration", type=int, metavar="S", help="... are rated as if they lasted S seconds"
+    )
+    rerate.add_argument("--reason", help="why (required for a run; optional for --undo)")
+    action = rerate.add_mutually_exclusive_group()
+    action.add_argument("--list", action="store_true", help="list the re-rating runs, newest first")
+    action.add_argument(
+        "--undo", type=int, metavar="RUN_ID", help="undo a run; the next build drops its effect"
+    )
+    rerate.set_defaults(handler=cmd_rerate)
 
     commands.add_parser(
         "demo", help="generate sample data if there is none, run, show the day's figures"

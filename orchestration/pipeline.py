@@ -31,6 +31,8 @@ class PipelineResult:
     """The run's dbt log."""
     failed_checks: list[str] = field(default_factory=list)
     """Asset checks of error severity that failed, other than dbt tests (those are in ``failures``)."""
+    materialized: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Metadata of each asset materialized by the run, by asset key (``rerating/call_changes``)."""
 
     def count(self, resource_type: str, *statuses: str) -> int:
         return sum(
@@ -48,11 +50,19 @@ class PipelineResult:
 
 def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
     """Execute the ``cdr_pipeline`` job (land, dbt build, publish) in process."""
-    paths = configure_environment()
-    from orchestration.definitions import defs
     from orchestration.defs.jobs import PIPELINE_JOB_NAME
 
-    job = defs().resolve_job_def(PIPELINE_JOB_NAME)
+    return run_job(PIPELINE_JOB_NAME, instance=instance)
+
+
+def run_job(
+    job_name: str, ops_config: dict[str, Any] | None = None, instance: dg.DagsterInstance | None = None
+) -> PipelineResult:
+    """Execute one of the definitions' jobs in process, with ``ops_config`` as its ``ops`` run config."""
+    paths = configure_environment()
+    from orchestration.definitions import defs
+
+    job = defs().resolve_job_def(job_name)
     instance = instance or dg.DagsterInstance.get()
     # dbt's own log (re-emitted by dagster-dbt on stdout) goes to a file; the caller prints a summary.
     log_path = paths.dbt_logs / "last_run.log"
@@ -60,7 +70,10 @@ def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                **({"ops": ops_config} if ops_config else {}),
+            },
         )
     summary = PipelineResult(success=result.success, run_id=result.run_id, log_path=log_path)
     for event in result.all_events:
@@ -69,6 +82,7 @@ def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
         if event.is_step_materialization:
             materialization = event.step_materialization_data.materialization
             metadata = {k: v.value for k, v in materialization.metadata.items()}
+            summary.materialized[materialization.asset_key.to_user_string()] = metadata
             if materialization.asset_key == dg.AssetKey(["landing", "files"]):
                 summary.landing = metadata
             elif materialization.asset_key == dg.AssetKey(["serving", "snapshot"]):

@@ -48,6 +48,35 @@ def day_figures(con: duckdb.DuckDBPyConnection, day: date) -> tuple[list[str], l
     return [d[0] for d in relation.description], relation.fetchall()
 
 
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether the snapshot's table has the column (a snapshot published by an older version may not)."""
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = ? and table_name = ? and column_name = ?",
+            [schema, name, column],
+        ).fetchone()[0]
+    )
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def _file_path_sql(con: duckdb.DuckDBPyConnection, alias: str) -> str:
+    """A file's path as people read it: relative to landing/, or 'rates/...' for a rate file."""
+    if not _has_column(con, "landing.files", "folder"):
+        return f"{alias}.path"
+    return f"case when {alias}.folder = 'rates' then 'rates/' || {alias}.path else {alias}.path end"
+
+
 def landing_summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
     relation = con.execute(
         """
@@ -89,11 +118,18 @@ def _cell(value: object) -> str:
 
 def file_accounting(con: duckdb.DuckDBPyConnection, limit: int | None = 20) -> tuple[list[str], list[tuple]]:
     """Per-file conservation (unbalanced files first, then the newest)."""
+    with_rates = _has_column(con, "marts.file_reconciliation", "rates_used")
+    path = (
+        "case when r.folder = 'rates' then 'rates/' || r.path else r.path end"
+        if _has_column(con, "marts.file_reconciliation", "folder")
+        else "r.path"
+    )
     relation = con.execute(
         f"""
-        select file_id, path, coalesce(format, '-') as format, status, rows_read, calls, duplicates,
+        select file_id, {path} as path, coalesce(format, '-') as format, status, rows_read, calls,
+               {"rates_used as rates, " if with_rates else ""}duplicates,
                rejects, quarantined, case when is_balanced then 'yes' else 'NO' end as balanced
-        from marts.file_reconciliation
+        from marts.file_reconciliation as r
         order by is_balanced, file_id desc
         {f"limit {int(limit)}" if limit else ""}
         """
@@ -113,7 +149,7 @@ def common_reject_reasons(con: duckdb.DuckDBPyConnection, limit: int = 10) -> tu
             {_MASK_QUOTED_VALUES} as reason,
             count(*) as rows,
             count(distinct r.file_id) as files,
-            min(f.path || ':' || r.line) as example
+            min({_file_path_sql(con, "f")} || ':' || r.line) as example
         from landing.rejects as r
         join landing.files as f using (file_id)
         group by 1
@@ -121,6 +157,22 @@ def common_reject_reasons(con: duckdb.DuckDBPyConnection, limit: int = 10) -> tu
         limit ?
         """,
         [limit],
+    )
+    return [d[0] for d in relation.description], relation.fetchall()
+
+
+def rate_quarantine_by_rule(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """Rates and plans of rate files that break a field rule (``marts.quarantined_rates``), by rule."""
+    if not _has_table(con, "marts.quarantined_rates"):
+        return ["record_type", "broken_rules", "rows", "example"], []
+    relation = con.execute(
+        """
+        select record_type, broken_rules, count(*) as rows,
+               min(coalesce('rates/' || source_file || ':' || source_line, source_format)) as example
+        from marts.quarantined_rates
+        group by 1, 2
+        order by rows desc, record_type, broken_rules
+        """
     )
     return [d[0] for d in relation.description], relation.fetchall()
 

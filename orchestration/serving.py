@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-SERVED_SCHEMAS = ("marts", "exports", "landing", "reference")
+SERVED_SCHEMAS = ("marts", "exports", "landing", "reference", "rerating")
 
 
 @dataclass(frozen=True)

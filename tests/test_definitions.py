@@ -62,6 +62,30 @@ def test_job_schedule_and_sensor(definitions: dg.Definitions) -> None:
     assert sensor.job_name == "cdr_pipeline"
 
 
+def test_rerate_job_rebuilds_rating_and_what_follows_but_lands_nothing(definitions: dg.Definitions) -> None:
+    job = definitions.resolve_job_def("rerate_calls")
+    selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert {
+        "rerating/runs",
+        "staging/stg_rerating__runs",
+        "intermediate/int_calls__rated",
+        "marts/fct_calls",
+        "marts/daily_traffic",
+        "rerating/call_changes",
+        "serving/snapshot",
+    } <= selected
+    assert not {"landing/files", "intermediate/int_calls__enriched", "staging/stg_flowroute__cdrs"} & selected
+    graph = definitions.resolve_asset_graph()
+    assert (
+        dg.AssetKey(["rerating", "runs"])
+        in graph.get(dg.AssetKey(["staging", "stg_rerating__runs"])).parent_keys
+    )
+    assert (
+        dg.AssetKey(["rerating", "call_changes"])
+        in graph.get(dg.AssetKey(["serving", "snapshot"])).parent_keys
+    )
+
+
 def test_sensor_requests_a_run_only_for_files_not_landed(
     definitions: dg.Definitions, cdrwh_home: Path
 ) -> None:

@@ -4,6 +4,7 @@ calls as (
 
     select
         cdr_id,
+        source_vendor,
         coalesce(account_number, '') as account_key,
         coalesce(direction, '') as direction_key,
         call_status,
@@ -30,6 +31,22 @@ decks as (
         *,
         length(prefix) as prefix_length
     from {{ ref('int_rates__decks') }}
+
+),
+
+deck_zones as (
+
+    -- Time bands follow the deck's clock (one time zone per deck, UTC unless the deck sets one).
+    select deck_id, max(time_zone) as time_zone
+    from decks
+    group by deck_id
+
+),
+
+reratings as (
+
+    select * from {{ ref('stg_rerating__runs') }}
+    where is_active
 
 ),
 
@@ -138,32 +155,116 @@ plan_intervals as (
 
 ),
 
-banded as (
+rerating_matches as (
 
-    -- The plan's deck and the call's time band by its start (decks are in UTC): holiday, weekend, else the
-    -- weekday band.
+    -- Re-rating runs (cdrwh rerate) whose window and filters take the call; few runs, so a small join.
+    select
+        calls.cdr_id,
+        reratings.run_id,
+        reratings.deck_id,
+        reratings.new_duration_s,
+        case
+            when reratings.min_duration_s is not null and calls.duration_s >= reratings.min_duration_s then 1
+            else 0
+        end as adjusts_duration
+    from calls
+    inner join reratings
+        on calls.start_time >= reratings.window_from
+        and calls.start_time < reratings.window_to
+        and (reratings.account_number is null or calls.account_key = reratings.account_number)
+        and (reratings.vendor is null or calls.source_vendor = reratings.vendor)
+
+),
+
+deck_reratings as (
+
+    -- The latest run that re-rates the call with another deck wins ...
+    select cdr_id, run_id, deck_id
+    from (
+        select
+            cdr_id,
+            run_id,
+            deck_id,
+            row_number() over (partition by cdr_id order by run_id desc) as run_rank
+        from rerating_matches
+        where deck_id is not null
+    ) as ranked
+    where run_rank = 1
+
+),
+
+duration_reratings as (
+
+    -- ... and, independently, the latest run that bills the call as another duration.
+    select cdr_id, run_id, new_duration_s
+    from (
+        select
+            cdr_id,
+            run_id,
+            new_duration_s,
+            row_number() over (partition by cdr_id order by run_id desc) as run_rank
+        from rerating_matches
+        where adjusts_duration = 1
+    ) as ranked
+    where run_rank = 1
+
+),
+
+decked as (
+
+    -- The deck that rates the call: a re-rating run's, else the plan's; its clock for the time band.
     select
         calls.*,
-        plan_intervals.deck_id,
-        coalesce(timings.band, 'flat') as band
+        coalesce(deck_reratings.deck_id, plan_intervals.deck_id) as deck_id,
+        deck_reratings.run_id as rerate_deck_run_id,
+        duration_reratings.run_id as rerate_duration_run_id,
+        coalesce(duration_reratings.new_duration_s, calls.duration_s) as rating_duration_s
     from calls
     left join plan_intervals
         on calls.account_key = plan_intervals.account_key
         and calls.direction_key = plan_intervals.direction_key
         and calls.start_time >= plan_intervals.valid_from
         and (plan_intervals.valid_to is null or calls.start_time < plan_intervals.valid_to)
+    left join deck_reratings
+        on calls.cdr_id = deck_reratings.cdr_id
+    left join duration_reratings
+        on calls.cdr_id = duration_reratings.cdr_id
+
+),
+
+localised as (
+
+    select
+        decked.*,
+        case
+            when coalesce(deck_zones.time_zone, 'UTC') = 'UTC' then decked.start_time
+            else {{ utc_to_local('decked.start_time', 'deck_zones.time_zone') }}
+        end as local_start_time
+    from decked
+    left join deck_zones
+        on decked.deck_id = deck_zones.deck_id
+
+),
+
+banded as (
+
+    -- The call's time band by its start on the deck's clock: holiday, weekend, else the weekday band.
+    select
+        localised.*,
+        coalesce(timings.band, 'flat') as band
+    from localised
     left join holidays
-        on calls.call_date = holidays.holiday_date
+        on cast(localised.local_start_time as date) = holidays.holiday_date
     left join timings
         on timings.day_type = case
             when holidays.holiday_date is not null then 'holiday'
-            when {{ iso_day_of_week('calls.start_time') }} in (6, 7) then 'weekend'
+            when {{ iso_day_of_week('localised.local_start_time') }} in (6, 7) then 'weekend'
             else 'weekday'
         end
-        and extract(hour from calls.start_time) * 3600 + extract(minute from calls.start_time) * 60
-        + floor(extract(second from calls.start_time)) >= timings.starts_at_second
-        and extract(hour from calls.start_time) * 3600 + extract(minute from calls.start_time) * 60
-        + floor(extract(second from calls.start_time)) < timings.ends_at_second
+        and extract(hour from localised.local_start_time) * 3600 + extract(minute from localised.local_start_time) * 60
+        + floor(extract(second from localised.local_start_time)) >= timings.starts_at_second
+        and extract(hour from localised.local_start_time) * 3600 + extract(minute from localised.local_start_time) * 60
+        + floor(extract(second from localised.local_start_time)) < timings.ends_at_second
 
 ),
 
@@ -275,7 +376,7 @@ charged as (
 
     select
         matched.*,
-        {{ rated_duration('duration_s', 'first_increment', 'subsequent_increment', "call_status = 'answered'") }}
+        {{ rated_duration('rating_duration_s', 'first_increment', 'subsequent_increment', "call_status = 'answered'") }}
             as rated_duration_s
     from matched
 
@@ -316,7 +417,9 @@ final as (
         {{ micros_to_money('priced.charge_micros') }}
         - cast(round(priced.vendor_charge * vendor_fx.usd_per_unit / deck_fx.usd_per_unit, 6) as decimal(18, 6))
             as margin,
-        priced.rating_status
+        priced.rating_status,
+        priced.rerate_deck_run_id,
+        priced.rerate_duration_run_id
     from priced
     left join fx_intervals as vendor_fx
         on priced.vendor_currency = vendor_fx.currency

@@ -108,6 +108,8 @@ final as (
         rated.currency,
         rated.margin,
         rated.rating_status,
+        rated.rerate_deck_run_id,
+        rated.rerate_duration_run_id,
         -- fraud: filled by the fraud model (issue 5)
         cast(null as {{ dbt.type_float() }}) as fraud_score,
         cast(null as {{ dbt.type_string() }}) as fraud_indicators

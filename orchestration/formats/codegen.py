@@ -1,6 +1,7 @@
 """Write each vendor's dbt sources file from the format declarations.
 
-``python -m orchestration.formats.codegen`` rewrites ``models/staging/<vendor>/_<vendor>__sources.yml``;
+``python -m orchestration.formats.codegen`` rewrites ``models/staging/<vendor>/_<vendor>__sources.yml``
+(the rate formats: ``models/staging/rates/_rates__sources.yml``) and the CDR formats' natural key macro;
 a test fails when a committed file differs from what the declarations give.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.formats import FORMATS, FormatSpec
+from orchestration.formats import FAMILY_FOLDERS, FORMATS, RATE_FORMATS, FormatSpec
 from orchestration.settings import PROJECT_DIR
 
 _HEADER = (
@@ -51,6 +52,16 @@ def _table(spec: FormatSpec) -> dict:
     }
 
 
+def _source_description(vendor: str, specs: list[FormatSpec]) -> str:
+    family = specs[0].family
+    if family == "cdr":
+        return f"Raw {vendor} CDR rows as landed from $CDRWH_HOME/landing (all VARCHAR)."
+    return (
+        f"Rate decks and rating plans as landed from $CDRWH_HOME/{FAMILY_FOLDERS[family]} (all VARCHAR); "
+        "landing.files.folder is 'rates' for their files."
+    )
+
+
 def sources_yaml(vendor: str, specs: list[FormatSpec]) -> str:
     document = {
         "version": 2,
@@ -58,7 +69,7 @@ def sources_yaml(vendor: str, specs: list[FormatSpec]) -> str:
             {
                 "name": vendor,
                 "schema": "raw",
-                "description": f"Raw {vendor} CDR rows as landed from $CDRWH_HOME/landing (all VARCHAR).",
+                "description": _source_description(vendor, specs),
                 "tables": [_table(s) for s in specs],
             }
         ],
@@ -67,7 +78,8 @@ def sources_yaml(vendor: str, specs: list[FormatSpec]) -> str:
 
 
 def natural_keys_macro() -> str:
-    """A macro mapping each format to its natural key columns, for ``vendor_call_key`` in staging."""
+    """A macro mapping each CDR format to its natural key columns, for ``vendor_call_key`` in staging.
+    The rate formats are left out: no call key is built from them."""
     keys = ", ".join(f"'{spec.name}': {list(spec.natural_key)!r}" for spec in FORMATS)
     return (
         "{#- " + _HEADER.replace("# ", "").replace("\n", " ").strip() + " -#}\n"
@@ -78,7 +90,8 @@ def natural_keys_macro() -> str:
 
 
 def generated_files(project_dir: Path = PROJECT_DIR) -> dict[Path, str]:
-    by_vendor = groupby(sorted(FORMATS, key=lambda f: f.vendor), key=lambda f: f.vendor)
+    specs = (*FORMATS, *RATE_FORMATS)
+    by_vendor = groupby(sorted(specs, key=lambda f: f.vendor), key=lambda f: f.vendor)
     files = {
         project_dir / "models" / "staging" / vendor / f"_{vendor}__sources.yml": sources_yaml(
             vendor, list(specs)

@@ -44,18 +44,22 @@ class Column:
 
 @dataclass(frozen=True)
 class FormatSpec:
-    """A vendor file layout: how to recognise it, read it, and identify one call in it."""
+    """A file layout: how to recognise it, read it, and identify one record (a call, a rate) in it."""
 
     name: str
     vendor: str
     description: str
     columns: tuple[Column, ...]
     natural_key: tuple[str, ...]
-    """Columns that identify one call within the vendor; two rows with the same key are one call."""
+    """Columns that identify one call within the vendor (two rows with the same key are one call); for a
+    rate format, one rate or plan."""
     one_of: tuple[tuple[str, ...], ...] = ()
     """Groups of columns of which a file must carry at least one each (e.g. CALLR inbound or outbound)."""
     reader: Literal["csv", "json"] = "csv"
     delimiter: str = ","
+    family: Literal["cdr", "rates"] = "cdr"
+    """What the files are: vendor CDR exports (landed from ``landing/``) or rate decks and rating plans
+    (landed from ``rates/``). Detection only compares a file with the formats of its folder's family."""
     documentation: str = ""
     """Where the layout comes from (the vendor document)."""
 

@@ -1,10 +1,11 @@
-"""The landing schema: ``landing.files``, ``landing.rejects`` and one ``raw.<format>`` table per format."""
+"""The landing schema: ``landing.files``, ``landing.rejects`` and one ``raw.<format>`` table per format
+(CDR formats and rate formats alike)."""
 
 from __future__ import annotations
 
 import duckdb
 
-from orchestration.formats import FORMATS, FormatSpec
+from orchestration.formats import ALL_FORMATS, FormatSpec
 
 _DDL = """
 create schema if not exists landing;
@@ -27,6 +28,9 @@ create table if not exists landing.files (
     check (rows_read = rows_loaded + rows_rejected)
 );
 alter table landing.files add column if not exists encoding varchar;
+-- Which folder under $CDRWH_HOME the file was landed from: 'landing' (CDR exports) or 'rates' (rate
+-- decks and rating plans); path is relative to that folder. Rows from before the column are 'landing'.
+alter table landing.files add column if not exists folder varchar default 'landing';
 create table if not exists landing.rejects (
     file_id bigint not null,
     line bigint not null,
@@ -56,5 +60,5 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: FormatSpec) -> None:
 def ensure_catalog(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables and every declared raw table (idempotent)."""
     con.execute(_DDL)
-    for spec in FORMATS:
+    for spec in ALL_FORMATS:
         ensure_raw_table(con, spec)

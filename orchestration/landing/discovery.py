@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from orchestration.formats import FORMATS_BY_NAME
+from orchestration.formats import ALL_FORMATS_BY_NAME
 
 LANDABLE_SUFFIXES = (".csv", ".csv.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")
 _IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload")
@@ -26,13 +26,20 @@ class LandingFile:
     size_bytes: int
     modified_at: datetime
     refused: str | None = None
-    """Why the file must not be read at all (a link leading outside the landing folder)."""
+    """Why the file must not be read at all (a link leading outside its folder)."""
+    folder: str = "landing"
+    """The folder under $CDRWH_HOME it was found in: 'landing' (CDR exports) or 'rates' (rate files)."""
+
+    @property
+    def display_path(self) -> str:
+        """The path as people read it: relative to landing/, or 'rates/...' for a rate file."""
+        return self.relative_path if self.folder == "landing" else f"{self.folder}/{self.relative_path}"
 
     @property
     def pinned_format(self) -> str | None:
         """A folder named after a format pins the format of every file below it."""
         for part in Path(self.relative_path).parts[:-1]:
-            if part in FORMATS_BY_NAME:
+            if part in ALL_FORMATS_BY_NAME:
                 return part
         return None
 
@@ -49,8 +56,10 @@ class LandingFile:
         return self.path.name.lower().endswith(LANDABLE_SUFFIXES)
 
 
-def discover(landing_dir: Path) -> list[LandingFile]:
+def discover(landing_dir: Path, folder: str = "landing") -> list[LandingFile]:
     """Every file under ``landing_dir`` at any depth, oldest first so newer exports land later.
+
+    ``folder`` names the folder the files are recorded under (``landing.files.folder``).
 
     Hidden files and files still being written (``.tmp``, ``.part``...) are left for a later run.
     Symbolic links are not followed out of the folder: a link whose target lies outside it (or is
@@ -58,10 +67,10 @@ def discover(landing_dir: Path) -> list[LandingFile]:
     """
     root = landing_dir.resolve()
     found = []
-    for folder, subfolders, names in os.walk(landing_dir, followlinks=False):
+    for directory, subfolders, names in os.walk(landing_dir, followlinks=False):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in [*names, *(d for d in subfolders if (Path(folder) / d).is_symlink())]:
-            path = Path(folder) / name
+        for name in [*names, *(d for d in subfolders if (Path(directory) / d).is_symlink())]:
+            path = Path(directory) / name
             if name.startswith(".") or name.lower().endswith(_IN_PROGRESS_SUFFIXES):
                 continue
             refused = _refusal(path, root)
@@ -75,6 +84,7 @@ def discover(landing_dir: Path) -> list[LandingFile]:
                     size_bytes=stat.st_size,
                     modified_at=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None),
                     refused=refused,
+                    folder=folder,
                 )
             )
     return sorted(found, key=lambda f: (f.modified_at, f.relative_path))
@@ -87,7 +97,7 @@ def _refusal(path: Path, root: Path) -> str | None:
     if not target.exists():
         return f"refused: broken symbolic link (to {os.readlink(path)})"
     if not target.is_relative_to(root):
-        return f"refused: symbolic link leads outside the landing folder (to {target})"
+        return f"refused: symbolic link leads outside the {root.name} folder (to {target})"
     return None
 
 

@@ -1,4 +1,5 @@
-"""Landing: each file under ``landing/`` becomes rows of ``raw.<format>`` in one transaction.
+"""Landing: each file under ``landing/`` (CDR exports) or ``rates/`` (rate decks and rating plans)
+becomes rows of ``raw.<format>`` in one transaction.
 
 Rows stream from the file into DuckDB through ``read_csv``; Python never holds them. A row the CSV
 reader cannot take (wrong column count, bad encoding, broken quoting) goes to ``landing.rejects``
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.formats import DetectionError, FormatSpec, HeaderMatch, detect
+from orchestration.formats import FAMILY_FOLDERS, DetectionError, FormatSpec, HeaderMatch, detect
 from orchestration.landing.catalog import ensure_catalog, ensure_raw_table
 from orchestration.landing.discovery import LandingFile, discover, read_csv_header, read_json_keys, sha256_of
 from orchestration.landing.encoding import UTF8, detect_encoding, transcode_to_utf8
@@ -40,6 +41,12 @@ class FileOutcome:
     rows_loaded: int
     rows_rejected: int
     reason: str | None
+    folder: str = "landing"
+    """'landing' or 'rates' (``landing.files.folder``); ``path`` is relative to it."""
+
+    @property
+    def display_path(self) -> str:
+        return self.path if self.folder == "landing" else f"{self.folder}/{self.path}"
 
 
 @dataclass
@@ -65,12 +72,22 @@ def _utcnow() -> datetime:
 
 
 class Lander:
-    """Lands files into one open DuckDB connection. Not thread-safe: DuckDB has one writer."""
+    """Lands the files of one folder into one open DuckDB connection. Not thread-safe: DuckDB has one
+    writer.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, landing_dir: Path, scratch_dir: Path):
+    ``family`` says what the folder holds: "cdr" (``landing/``, the vendor CDR formats) or "rates"
+    (``rates/``, rate decks and rating plans). Files are only compared with that family's formats, and
+    what was landed before (by path, by content) is looked up among that folder's files.
+    """
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, landing_dir: Path, scratch_dir: Path, family: str = "cdr"
+    ):
         self.con = con
         self.landing_dir = landing_dir
         self.scratch_dir = scratch_dir
+        self.family = family
+        self.folder = FAMILY_FOLDERS[family]
         # Timestamps without an offset are UTC; rowid follows file order only with insertion order kept.
         con.execute("set TimeZone = 'UTC'")
         con.execute("set preserve_insertion_order = true")
@@ -81,7 +98,8 @@ class Lander:
 
     def _known(self) -> tuple[set[tuple[str, int, datetime]], dict[str, list[tuple[str, str, str | None]]]]:
         rows = self.con.execute(
-            "select path, size_bytes, modified_at, sha256, status, reason from landing.files"
+            "select path, size_bytes, modified_at, sha256, status, reason from landing.files where folder = ?",
+            [self.folder],
         ).fetchall()
         seen = {(path, size, modified) for path, size, modified, _, status, _ in rows if status != "rejected"}
         by_sha: dict[str, list[tuple[str, str, str | None]]] = {}
@@ -92,7 +110,7 @@ class Lander:
     def land_all(self, progress: Callable[[LandingFile], None] | None = None) -> LandingReport:
         report = LandingReport()
         seen, by_sha = self._known()
-        for file in discover(self.landing_dir):
+        for file in discover(self.landing_dir, self.folder):
             if (file.relative_path, file.size_bytes, file.modified_at) in seen:
                 report.skipped += 1
                 continue
@@ -150,7 +168,7 @@ class Lander:
         if not any(cell.strip() for cell in header):
             what = "no JSON object" if file.is_json else "its first line is blank"
             raise DetectionError(f"the file is empty or {what}: nothing to detect a format by")
-        return detect(header, pinned=file.pinned_format, reader=reader)
+        return detect(header, pinned=file.pinned_format, reader=reader, family=self.family)
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -174,8 +192,8 @@ class Lander:
             """
             insert into landing.files (
                 file_id, path, format, sha256, size_bytes, modified_at, rows_read, rows_loaded,
-                rows_rejected, status, reason, ignored_columns, landed_at, encoding
-            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rows_rejected, status, reason, ignored_columns, landed_at, encoding, folder
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 file_id,
@@ -192,9 +210,10 @@ class Lander:
                 ignored_columns,
                 _utcnow(),
                 encoding,
+                self.folder,
             ],
         )
-        log.info("%s %s: %s", status, file.relative_path, reason or f"{rows_loaded} rows")
+        log.info("%s %s: %s", status, file.display_path, reason or f"{rows_loaded} rows")
         return FileOutcome(
             file_id,
             file.relative_path,
@@ -205,6 +224,7 @@ class Lander:
             rows_loaded,
             rows_rejected,
             reason,
+            self.folder,
         )
 
     def _load(self, file: LandingFile, sha: str, match: HeaderMatch, encoding: str) -> FileOutcome:
@@ -338,9 +358,14 @@ class Lander:
 
 
 def land(
-    warehouse: Path, landing_dir: Path, progress: Callable[[LandingFile], None] | None = None
+    warehouse: Path,
+    landing_dir: Path,
+    progress: Callable[[LandingFile], None] | None = None,
+    *,
+    rates_dir: Path | None = None,
 ) -> LandingReport:
-    """Land every new file under ``landing_dir`` into the warehouse file.
+    """Land every new file under ``landing_dir`` (CDR exports) and, when given, under ``rates_dir``
+    (rate decks and rating plans) into the warehouse file; one report for both.
 
     Scratch files (UTF-8 copies of legacy-encoded files, DuckDB's spill files) go beside the warehouse.
     DuckDB keeps to ``CDRWH_MEMORY_LIMIT`` (default 2GB) and spills the rest there, so a file of any size
@@ -354,4 +379,9 @@ def land(
         "memory_limit": os.environ.get("CDRWH_MEMORY_LIMIT", "2GB"),
     }
     with duckdb.connect(str(warehouse), config=config) as con:
-        return Lander(con, landing_dir, scratch).land_all(progress)
+        report = Lander(con, landing_dir, scratch).land_all(progress)
+        if rates_dir is not None:
+            rates = Lander(con, rates_dir, scratch, family="rates").land_all(progress)
+            report.outcomes.extend(rates.outcomes)
+            report.skipped += rates.skipped
+        return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.formats import FORMATS
+from orchestration.formats import ALL_FORMATS
 
 
 def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -14,7 +14,7 @@ def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """
     raw_counts = " union all ".join(
         f'select _file_id as file_id, count(*) as n from raw."{spec.raw_table}" group by _file_id'
-        for spec in FORMATS
+        for spec in ALL_FORMATS
     )
     return con.execute(
         f"""

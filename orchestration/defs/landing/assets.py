@@ -1,16 +1,17 @@
-"""Landing: vendor files under $CDRWH_HOME/landing into raw.<format>, landing.files, landing.rejects."""
+"""Landing: vendor files under $CDRWH_HOME/landing and rate decks and rating plans under $CDRWH_HOME/rates
+into raw.<format>, landing.files, landing.rejects."""
 
 import dagster as dg
 import duckdb
 
-from orchestration.formats import FORMATS
+from orchestration.formats import ALL_FORMATS
 from orchestration.landing.loader import land
 from orchestration.landing.reconcile import accounting_mismatches
 from orchestration.settings import paths
 
 LANDING_FILES_KEY = dg.AssetKey(["landing", "files"])
 LANDING_REJECTS_KEY = dg.AssetKey(["landing", "rejects"])
-RAW_KEYS = {spec.name: dg.AssetKey(["raw", spec.raw_table]) for spec in FORMATS}
+RAW_KEYS = {spec.name: dg.AssetKey(["raw", spec.raw_table]) for spec in ALL_FORMATS}
 
 
 @dg.multi_asset(
@@ -27,16 +28,21 @@ RAW_KEYS = {spec.name: dg.AssetKey(["raw", spec.raw_table]) for spec in FORMATS}
         ),
         *[
             dg.AssetSpec(key, description=f"{spec.description} (raw text, as landed)", kinds={"duckdb"})
-            for spec, key in zip(FORMATS, RAW_KEYS.values(), strict=True)
+            for spec, key in zip(ALL_FORMATS, RAW_KEYS.values(), strict=True)
         ],
     ],
 )
 def land_cdr_files(context: dg.AssetExecutionContext):
     p = paths()
-    report = land(p.warehouse, p.landing, progress=lambda f: context.log.info(f"landing {f.relative_path}"))
+    report = land(
+        p.warehouse,
+        p.landing,
+        progress=lambda f: context.log.info(f"landing {f.display_path}"),
+        rates_dir=p.rates,
+    )
     for outcome in report.outcomes:
         if outcome.status != "loaded":
-            context.log.warning(f"{outcome.status} {outcome.path}: {outcome.reason}")
+            context.log.warning(f"{outcome.status} {outcome.display_path}: {outcome.reason}")
     summary = {
         "files_loaded": report.count("loaded"),
         "files_duplicate": report.count("duplicate"),
@@ -44,6 +50,7 @@ def land_cdr_files(context: dg.AssetExecutionContext):
         "files_unchanged": report.skipped,
         "rows_loaded": report.rows_loaded,
         "rows_rejected": report.rows_rejected,
+        "rate_files_loaded": sum(1 for o in report.outcomes if o.folder == "rates" and o.status == "loaded"),
     }
     yield dg.MaterializeResult(asset_key=LANDING_FILES_KEY, metadata=summary)
     yield dg.MaterializeResult(

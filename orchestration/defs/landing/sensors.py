@@ -1,4 +1,4 @@
-"""Start the pipeline when files that have not landed yet appear under $CDRWH_HOME/landing."""
+"""Start the pipeline when files that have not landed yet appear under $CDRWH_HOME/landing or /rates."""
 
 import hashlib
 from pathlib import Path
@@ -18,23 +18,31 @@ _ACTIVE = [
 ]
 
 
-def files_not_landed(landing: Path, serving: Path) -> list[LandingFile]:
-    """Landing files that the last published snapshot does not record (by path, size and mtime).
+def files_not_landed(landing: Path, serving: Path, rates: Path | None = None) -> list[LandingFile]:
+    """Files under ``landing`` (and ``rates``, rate decks and plans) that the last published snapshot
+    does not record (by folder, path, size and mtime).
 
     The snapshot is read, not the warehouse, so the sensor never waits on a running pipeline's lock.
     """
-    files = discover(landing)
+    files = discover(landing) + (discover(rates, "rates") if rates is not None else [])
     if not serving.exists():
         return files
     with duckdb.connect(str(serving), read_only=True) as con:
-        known = set(con.execute("select path, size_bytes, modified_at from landing.files").fetchall())
-    return [f for f in files if (f.relative_path, f.size_bytes, f.modified_at) not in known]
+        has_folder = con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = 'landing' and table_name = 'files' and column_name = 'folder'"
+        ).fetchone()[0]
+        folder = "coalesce(folder, 'landing')" if has_folder else "'landing'"
+        known = set(
+            con.execute(f"select {folder}, path, size_bytes, modified_at from landing.files").fetchall()
+        )
+    return [f for f in files if (f.folder, f.relative_path, f.size_bytes, f.modified_at) not in known]
 
 
 def fingerprint(files: list[LandingFile]) -> str:
     digest = hashlib.sha256()
     for f in files:
-        digest.update(f"{f.relative_path}\0{f.size_bytes}\0{f.modified_at.isoformat()}\n".encode())
+        digest.update(f"{f.display_path}\0{f.size_bytes}\0{f.modified_at.isoformat()}\n".encode())
     return digest.hexdigest()
 
 
@@ -43,11 +51,14 @@ def fingerprint(files: list[LandingFile]) -> str:
     job=cdr_pipeline_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Runs the pipeline when files that have not landed yet appear under the landing folder.",
+    description=(
+        "Runs the pipeline when files that have not landed yet appear under the landing folder (CDR exports) "
+        "or the rates folder (rate decks and rating plans)."
+    ),
 )
 def new_landing_files(context: dg.SensorEvaluationContext):
     p = paths()
-    pending = files_not_landed(p.landing, p.serving)
+    pending = files_not_landed(p.landing, p.serving, p.rates)
     if not pending:
         return dg.SkipReason("every landing file has landed")
     key = fingerprint(pending)
