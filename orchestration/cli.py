@@ -302,6 +302,7 @@ Where to look next:
   cdrwh sql "select * from marts.daily_traffic order by call_date desc limit 20"
   duckdb -readonly {p.serving}   (any DuckDB client or BI tool, read-only)
   make dagster                                   the Dagster UI: assets, checks, schedule, sensor
+  cdrwh rerate --help                            re-rate calls with another deck or duration rule; undo
   landing.rejects, landing.files                 every row and file that did not land, with the reason"""
     )
     return 0
