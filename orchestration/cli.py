@@ -123,52 +123,41 @@ def _print_run(result: PipelineResult) -> int:
 
 
 def cmd_rerate(args: argparse.Namespace) -> int:
-    from orchestration.defs.rerating.assets import RERATE_JOB_NAME
+    from orchestration.defs.rerating.assets import RERATE_JOB_NAME, RerateConfig, request_from_config
     from orchestration.pipeline import run_job
-    from orchestration.rerating import RerateError, RerateRequest, parse_window_bound
+    from orchestration.rerating import RerateError
 
     if args.list:
         return _list_reratings()
+    config = RerateConfig(
+        window_from=args.window_from,
+        window_to=args.window_to,
+        account=args.account,
+        vendor=args.vendor,
+        deck=args.deck,
+        min_duration_s=args.min_duration,
+        new_duration_s=args.new_duration,
+        reason=args.reason,
+        undo_run_id=args.undo,
+    )
     if args.undo is not None:
-        config = {"undo_run_id": args.undo, "reason": args.reason}
         what = f"undo re-rating run {args.undo}"
     else:
+        # The job checks again against the warehouse; what the arguments alone get wrong fails here, fast.
         try:
-            if not args.window_from or not args.window_to:
-                raise RerateError("--from and --to are required (UTC dates or timestamps)")
-            request = RerateRequest(
-                window_from=parse_window_bound(args.window_from, end=False),
-                window_to=parse_window_bound(args.window_to, end=True),
-                reason=args.reason or "",
-                account=args.account,
-                vendor=args.vendor,
-                deck=args.deck,
-                min_duration_s=args.min_duration,
-                new_duration_s=args.new_duration,
-            )
-            problems = request.problems()
+            request = request_from_config(config)
+            problems = request.problems() if request else ["--from, --to and --reason are required"]
             if problems:
                 raise RerateError("; ".join(problems))
         except RerateError as error:
             print(f"cdrwh rerate: {error}", file=sys.stderr)
             return 2
-        config = {
-            "window_from": request.window_from.isoformat(),
-            "window_to": request.window_to.isoformat(),
-            "account": args.account,
-            "vendor": args.vendor,
-            "deck": args.deck,
-            "min_duration_s": args.min_duration,
-            "new_duration_s": args.new_duration,
-            "reason": args.reason,
-        }
         what = f"{request.operation} calls from {request.window_from} to {request.window_to} (UTC)"
     p = configure_environment()
     print(
         f"Running {RERATE_JOB_NAME} on {p.home}: {what}, rebuild the rating and what follows ...", flush=True
     )
-    config = {key: value for key, value in config.items() if value is not None}
-    result = run_job(RERATE_JOB_NAME, {"rerating__runs": {"config": config}})
+    result = run_job(RERATE_JOB_NAME, {"rerating__runs": {"config": config.model_dump(exclude_none=True)}})
     status = _print_run(result)
     change = result.materialized.get("rerating/call_changes", {})
     if change.get("run_id") is not None:

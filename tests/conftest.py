@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +32,16 @@ def write_csv(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(("\ufeff" if bom else "") + buffer.getvalue(), encoding="utf-8", newline="")
     return path
+
+
+def cdrwh(home: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run the ``cdrwh`` command line on ``home`` in a process of its own, as a user would."""
+    env = {**os.environ, "CDRWH_HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -6,9 +6,7 @@ Two runs of about half a minute each serve every assertion.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,21 +15,10 @@ import pytest
 
 from orchestration.generator import GenerationSummary, generate
 from orchestration.generator.defects import ACCENTED_ALIASES, FILE_DEFECTS
+from tests.conftest import cdrwh
 
 START = date(2026, 10, 1)
 DAYS, CALLS_PER_DAY, SEED, RATE = 3, 60, 11, 0.1
-
-
-def cdrwh(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CDRWH_HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def facts(home: Path) -> dict:

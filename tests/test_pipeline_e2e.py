@@ -10,7 +10,6 @@ import gzip
 import io
 import os
 import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,22 +19,10 @@ import pytest
 
 from orchestration.formats import FORMATS_BY_NAME
 from orchestration.generator import generate
-from tests.conftest import write_csv
+from tests.conftest import cdrwh, write_csv
 
 FLOWROUTE = list(FORMATS_BY_NAME["flowroute_cdr"].column_names)
 OLD, NEW = 1_700_000_000, 1_800_000_000  # file mtimes: landing takes older files first
-
-
-def cdrwh(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CDRWH_HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def flowroute(**values: str) -> list[str]:

@@ -7,9 +7,6 @@ later ``cdrwh run`` keeps a run while ``--undo`` takes it back.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +25,7 @@ from orchestration.rerating import (
     record_rerate,
     record_undo,
 )
-from tests.conftest import write_csv
+from tests.conftest import cdrwh, write_csv
 
 # -- requests ---------------------------------------------------------------------------------------
 
@@ -178,18 +175,6 @@ def test_requests_the_warehouse_cannot_take_are_refused(warehouse: duckdb.DuckDB
 
 DAY = date(2026, 10, 5)
 PREMIUM_RATE = Decimal("1.000000")
-
-
-def cdrwh(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CDRWH_HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def query(home: Path, sql: str, *params: object) -> list[tuple]:
