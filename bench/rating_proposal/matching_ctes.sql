@@ -84,5 +84,3 @@ matched as (
         and (rates.valid_to is null or prefix_matches.start_time < rates.valid_to)
 
 ),
-
-charged as (
