@@ -26,6 +26,7 @@
         ('project_code', string), ('number_alias', string), ('tags', string),
         ('start_time', ts), ('answer_time', ts), ('end_time', ts),
         ('duration_s', int), ('billable_duration_s', int), ('ring_duration_s', int), ('hold_duration_s', int),
+        ('pdd_ms', int),
         ('originating_switch', string), ('terminating_switch', string),
         ('originating_trunk', string), ('terminating_trunk', string), ('routing_number', string),
         ('caller_ip', string), ('roaming_indicator', bool), ('international_call', bool),

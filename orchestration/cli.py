@@ -79,13 +79,31 @@ def _defect_rate(text: str) -> float:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orchestration.pipeline import run_pipeline
+    from orchestration.daily import days_between
+    from orchestration.pipeline import run_pipeline, run_summaries
 
     p = configure_environment()
+    if (args.day_from is None) != (args.day_to is None):
+        print("cdrwh run: give both --from and --to (UTC days, both included), or neither", file=sys.stderr)
+        return 2
+    if args.day_from is not None:
+        try:
+            days = days_between(args.day_from, args.day_to)
+        except ValueError as error:
+            print(f"cdrwh run: {error}", file=sys.stderr)
+            return 2
+        print(
+            f"Running daily_summaries on {p.home} for {len(days)} UTC days, {days[0]} to {days[-1]}: rebuild "
+            "those days' summaries, the report, publish serving.duckdb ...",
+            flush=True,
+        )
+        return _print_run(run_summaries(days, full_refresh=args.full_refresh))
     print(
-        f"Running cdr_pipeline on {p.home}: land new files, dbt build, publish serving.duckdb ...", flush=True
+        f"Running cdr_pipeline on {p.home}: land new files, build the call models, rebuild the daily "
+        "summaries of the days that changed, publish serving.duckdb ...",
+        flush=True,
     )
-    return _print_run(run_pipeline())
+    return _print_run(run_pipeline(full_refresh=args.full_refresh))
 
 
 def _print_run(result: PipelineResult) -> int:
@@ -105,6 +123,14 @@ def _print_run(result: PipelineResult) -> int:
     )
     for failure in [*result.failures, *result.failed_checks]:
         print(f"  FAILED {failure}")
+    if result.summarised_days:
+        days = result.summarised_days
+        span = f"{days[0]}" if len(days) == 1 else f"{days[0]} .. {days[-1]}"
+        print(f"Daily summaries: {len(days)} UTC day{'s' if len(days) > 1 else ''} rebuilt ({span})")
+    elif result.stale_days == []:
+        print("Daily summaries: no day changed")
+    if report := result.materialized.get("reports/daily"):
+        print(f"Report: {report['path']}")
     if result.snapshot:
         print(
             f"Published {result.snapshot['path']} (marts.fct_calls: {result.snapshot['fct_calls_rows']:,} rows)"
@@ -124,7 +150,7 @@ def _print_run(result: PipelineResult) -> int:
 
 def cmd_rerate(args: argparse.Namespace) -> int:
     from orchestration.defs.rerating.assets import RERATE_JOB_NAME, RerateConfig, request_from_config
-    from orchestration.pipeline import run_job
+    from orchestration.pipeline import run_job, summarise_after
     from orchestration.rerating import RerateError
 
     if args.list:
@@ -157,7 +183,9 @@ def cmd_rerate(args: argparse.Namespace) -> int:
     print(
         f"Running {RERATE_JOB_NAME} on {p.home}: {what}, rebuild the rating and what follows ...", flush=True
     )
-    result = run_job(RERATE_JOB_NAME, {"rerating__runs": {"config": config.model_dump(exclude_none=True)}})
+    result = summarise_after(
+        run_job(RERATE_JOB_NAME, {"rerating__runs": {"config": config.model_dump(exclude_none=True)}})
+    )
     status = _print_run(result)
     change = result.materialized.get("rerating/call_changes", {})
     if change.get("run_id") is not None:
@@ -318,9 +346,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.set_defaults(handler=cmd_generate)
 
-    commands.add_parser("run", help="run the pipeline job in process: land, dbt build, publish").set_defaults(
-        handler=cmd_run
+    run = commands.add_parser(
+        "run",
+        help="run the pipeline in process: land, dbt build, summarise the changed days, publish",
+        description="Land new files, build the call models, rebuild the daily summaries of exactly the UTC "
+        "days that changed, write the 30-day report, publish serving.duckdb. With --from/--to: only rebuild "
+        "the summaries of those days (a backfill), from the calls already in the warehouse.",
     )
+    run.add_argument("--from", dest="day_from", type=date.fromisoformat, metavar="DAY", help="first UTC day")
+    run.add_argument(
+        "--to", dest="day_to", type=date.fromisoformat, metavar="DAY", help="last UTC day (included)"
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the summary tables from scratch (after a change to their columns)",
+    )
+    run.set_defaults(handler=cmd_run)
     status = commands.add_parser("status", help="per-file accounting, reject reasons, quarantine")
     status.add_argument("--all-files", action="store_true", help="list every file, not the newest 20")
     status.set_defaults(handler=cmd_status)

@@ -7,6 +7,7 @@ import json
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,34 @@ class PipelineResult:
     materialized: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Metadata of each asset materialized by the run, by asset key (``rerating/call_changes``)."""
 
+    run_ids: list[str] = field(default_factory=list)
+    """Every run this result covers (the build, then the summaries or the publication)."""
+    summarised_days: list[date] = field(default_factory=list)
+    """The UTC days whose daily summaries were rebuilt."""
+
+    @property
+    def stale_days(self) -> list[date] | None:
+        """The UTC days the build made stale (``summaries/stale_days``); None if it did not get there."""
+        recorded = self.materialized.get("summaries/stale_days")
+        return None if recorded is None else [date.fromisoformat(d) for d in recorded["days"]]
+
+    def merged(self, later: PipelineResult) -> PipelineResult:
+        """This run followed by ``later``: one account of both."""
+        return PipelineResult(
+            success=self.success and later.success,
+            run_id=later.run_id if not later.success else self.run_id,
+            landing=self.landing or later.landing,
+            nodes=self.nodes + later.nodes,
+            failures=[*self.failures, *later.failures],
+            snapshot=later.snapshot or self.snapshot,
+            step_errors=[*self.step_errors, *later.step_errors],
+            log_path=later.log_path if not later.success else self.log_path,
+            failed_checks=[*self.failed_checks, *later.failed_checks],
+            materialized={**self.materialized, **later.materialized},
+            run_ids=[*self.run_ids, *later.run_ids],
+            summarised_days=[*self.summarised_days, *later.summarised_days],
+        )
+
     def count(self, resource_type: str, *statuses: str) -> int:
         return sum(
             n for (kind, status), n in self.nodes.items() if kind == resource_type and status in statuses
@@ -48,15 +77,60 @@ class PipelineResult:
         )
 
 
-def run_pipeline(instance: dg.DagsterInstance | None = None) -> PipelineResult:
-    """Execute the ``cdr_pipeline`` job (land, dbt build, publish) in process."""
+def run_pipeline(instance: dg.DagsterInstance | None = None, *, full_refresh: bool = False) -> PipelineResult:
+    """Execute ``cdr_pipeline`` (land, build the call models) then, as the summarise_stale_days sensor
+    does, the daily summaries of the days it changed (or the publication alone), in process."""
     from orchestration.defs.jobs import PIPELINE_JOB_NAME
 
-    return run_job(PIPELINE_JOB_NAME, instance=instance)
+    return summarise_after(run_job(PIPELINE_JOB_NAME, instance=instance), instance, full_refresh=full_refresh)
+
+
+def summarise_after(
+    build: PipelineResult, instance: dg.DagsterInstance | None = None, *, full_refresh: bool = False
+) -> PipelineResult:
+    """``build`` followed by the run the summarise_stale_days sensor would launch after it."""
+    from orchestration.defs.jobs import PUBLISH_JOB_NAME
+
+    if not build.success or build.stale_days is None:
+        return build
+    days = build.stale_days
+    if full_refresh:
+        days = sorted(set(days) | set(_summarised_days()))
+    if not days:
+        return build.merged(run_job(PUBLISH_JOB_NAME, instance=instance))
+    return build.merged(run_summaries(days, instance=instance, full_refresh=full_refresh))
+
+
+def run_summaries(
+    days: list[date], instance: dg.DagsterInstance | None = None, *, full_refresh: bool = False
+) -> PipelineResult:
+    """Execute ``daily_summaries`` over the partition range of ``days``, rebuilding exactly those days."""
+    from orchestration.daily import summary_run
+    from orchestration.defs.jobs import SUMMARIES_JOB_NAME, SUMMARIES_OP_NAME
+
+    run = summary_run(days)
+    if run is None:
+        raise ValueError("no days to summarise")
+    config = run.run_config(SUMMARIES_OP_NAME)
+    config["ops"][SUMMARIES_OP_NAME]["config"]["full_refresh"] = full_refresh
+    result = run_job(SUMMARIES_JOB_NAME, config["ops"], instance=instance, tags=run.tags)
+    result.summarised_days = list(run.days)
+    return result
+
+
+def _summarised_days() -> list[date]:
+    """Every day of fct_calls (for a full refresh, whose runs' partition range must cover them all)."""
+    import duckdb
+
+    with duckdb.connect(str(configure_environment().warehouse), read_only=True) as con:
+        return [row[0] for row in con.execute("select call_date from intermediate.int_daily__fingerprints")]
 
 
 def run_job(
-    job_name: str, ops_config: dict[str, Any] | None = None, instance: dg.DagsterInstance | None = None
+    job_name: str,
+    ops_config: dict[str, Any] | None = None,
+    instance: dg.DagsterInstance | None = None,
+    tags: dict[str, str] | None = None,
 ) -> PipelineResult:
     """Execute one of the definitions' jobs in process, with ``ops_config`` as its ``ops`` run config."""
     paths = configure_environment()
@@ -65,17 +139,20 @@ def run_job(
     job = defs().resolve_job_def(job_name)
     instance = instance or dg.DagsterInstance.get()
     # dbt's own log (re-emitted by dagster-dbt on stdout) goes to a file; the caller prints a summary.
-    log_path = paths.dbt_logs / "last_run.log"
+    log_path = paths.dbt_logs / f"last_{job_name}.log"
     with log_path.open("w") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags=tags,
             run_config={
                 "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
                 **({"ops": ops_config} if ops_config else {}),
             },
         )
-    summary = PipelineResult(success=result.success, run_id=result.run_id, log_path=log_path)
+    summary = PipelineResult(
+        success=result.success, run_id=result.run_id, log_path=log_path, run_ids=[result.run_id]
+    )
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             summary.step_errors.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")

@@ -45,6 +45,10 @@ class Paths:
         return self.home / "exports"
 
     @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.home / "dagster")
 

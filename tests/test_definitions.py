@@ -53,9 +53,16 @@ def test_dbt_tests_and_landing_accounting_are_asset_checks(definitions: dg.Defin
     )
 
 
+def _executable(definitions: dg.Definitions, job_name: str) -> set[str]:
+    job = definitions.resolve_job_def(job_name)
+    return {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+
+
 def test_job_schedule_and_sensor(definitions: dg.Definitions) -> None:
-    job = definitions.resolve_job_def("cdr_pipeline")
-    assert dg.AssetKey(["serving", "snapshot"]) in job.asset_layer.asset_graph.get_all_asset_keys()
+    pipeline = _executable(definitions, "cdr_pipeline")
+    assert {"landing/files", "marts/fct_calls", "summaries/stale_days"} <= pipeline
+    # The summaries and the publication run after it, over the days it changed.
+    assert not {"marts/daily_traffic", "reports/daily", "serving/snapshot"} & pipeline
     schedule = definitions.resolve_schedule_def("daily_cdr_pipeline")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "UTC"
     sensor = definitions.resolve_sensor_def("new_landing_files")
@@ -70,11 +77,16 @@ def test_rerate_job_rebuilds_rating_and_what_follows_but_lands_nothing(definitio
         "staging/stg_rerating__runs",
         "intermediate/int_calls__rated",
         "marts/fct_calls",
-        "marts/daily_traffic",
         "rerating/call_changes",
-        "serving/snapshot",
+        "summaries/stale_days",
     } <= selected
-    assert not {"landing/files", "intermediate/int_calls__enriched", "staging/stg_flowroute__cdrs"} & selected
+    assert not {
+        "landing/files",
+        "intermediate/int_calls__enriched",
+        "staging/stg_flowroute__cdrs",
+        "marts/daily_traffic",
+        "serving/snapshot",
+    } & selected
     graph = definitions.resolve_asset_graph()
     assert (
         dg.AssetKey(["rerating", "runs"])
@@ -84,6 +96,30 @@ def test_rerate_job_rebuilds_rating_and_what_follows_but_lands_nothing(definitio
         dg.AssetKey(["rerating", "call_changes"])
         in graph.get(dg.AssetKey(["serving", "snapshot"])).parent_keys
     )
+
+
+def test_daily_summaries_are_partitioned_by_utc_day(definitions: dg.Definitions) -> None:
+    job = definitions.resolve_job_def("daily_summaries")
+    assert isinstance(job.partitions_def, dg.DailyPartitionsDefinition)
+    assert job.partitions_def.timezone == "UTC"
+    daily = _executable(definitions, "daily_summaries")
+    assert {
+        "marts/daily_traffic",
+        "marts/daily_vendor_summary",
+        "marts/daily_destination",
+        "marts/daily_quality",
+        "marts/fraud_alerts",
+        "intermediate/int_daily__summarised",
+        "reports/daily",
+        "serving/snapshot",
+    } <= daily
+    assert not {"marts/fct_calls", "landing/files", "summaries/stale_days"} & daily
+    graph = definitions.resolve_asset_graph()
+    assert graph.get(dg.AssetKey(["marts", "daily_traffic"])).partitions_def == job.partitions_def
+    assert graph.get(dg.AssetKey(["marts", "fct_calls"])).partitions_def is None
+    assert _executable(definitions, "publish_snapshot") == {"reports/daily", "serving/snapshot"}
+    sensor = definitions.resolve_sensor_def("summarise_stale_days")
+    assert {target.job_name for target in sensor.targets} == {"daily_summaries", "publish_snapshot"}
 
 
 def test_sensor_requests_a_run_only_for_files_not_landed(

@@ -192,6 +192,7 @@ final as (
         billable_duration_s,
         ring_duration_s,
         hold_duration_s,
+        pdd_ms,
         originating_switch,
         terminating_switch,
         originating_trunk,

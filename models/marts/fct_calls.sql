@@ -12,6 +12,18 @@ rated as (
 
 ),
 
+quality as (
+
+    select * from {{ ref('int_calls__quality') }}
+
+),
+
+fraud as (
+
+    select * from {{ ref('int_calls__fraud') }}
+
+),
+
 final as (
 
     select
@@ -59,6 +71,7 @@ final as (
         billable_duration_s,
         ring_duration_s,
         hold_duration_s,
+        pdd_ms,
         -- network
         originating_switch,
         terminating_switch,
@@ -69,7 +82,7 @@ final as (
         roaming_indicator,
         international_call,
         billing_class,
-        -- quality (scores are computed in the quality model, DESIGN §5 / issue 5)
+        -- quality (int_calls__quality: ITU-T G.107 E-model)
         codec,
         mos,
         jitter_ms,
@@ -77,8 +90,8 @@ final as (
         latency_ms,
         rtp_packets_sent,
         rtp_packets_received,
-        cast(null as {{ dbt.type_float() }}) as quality_score,
-        cast(null as {{ dbt.type_string() }}) as customer_experience,
+        quality.quality_score,
+        quality.customer_experience,
         -- protocol
         protocol,
         sip_response_code,
@@ -110,12 +123,16 @@ final as (
         rated.rating_status,
         rated.rerate_deck_run_id,
         rated.rerate_duration_run_id,
-        -- fraud: filled by the fraud model (issue 5)
-        cast(null as {{ dbt.type_float() }}) as fraud_score,
-        cast(null as {{ dbt.type_string() }}) as fraud_indicators
+        -- fraud (int_calls__fraud)
+        fraud.fraud_score,
+        fraud.fraud_indicators
     from enriched
     left join rated
         on enriched.cdr_id = rated.cdr_id
+    left join quality
+        on enriched.cdr_id = quality.cdr_id
+    left join fraud
+        on enriched.cdr_id = fraud.cdr_id
 
 )
 

@@ -1,13 +1,61 @@
-"""The one pipeline job (land, dbt build, publish) and its daily schedule."""
+"""The jobs: the pipeline (land, build the call models), the daily summaries (by UTC day partition) and
+the publication of the snapshot; the daily schedule.
+
+A pipeline or re-rating run ends with ``summaries/stale_days``; the ``summarise_stale_days`` sensor (and
+``cdrwh run`` in process) then launches ``daily_summaries`` over those days, or ``publish_snapshot`` when
+no day changed. Both end by publishing serving.duckdb.
+"""
 
 import dagster as dg
 
+from orchestration.defs.dbt.assets import daily_summary_models
+from orchestration.defs.rerating.assets import RERATE_JOB_NAME, RERATING_RUNS_KEY
+from orchestration.defs.serving.assets import serving_snapshot
+from orchestration.defs.summaries.assets import daily_report
+
 PIPELINE_JOB_NAME = "cdr_pipeline"
+SUMMARIES_JOB_NAME = "daily_summaries"
+PUBLISH_JOB_NAME = "publish_snapshot"
+SUMMARIES_OP_NAME = "daily_summary_models"
+
+DAILY_SELECTION = dg.AssetSelection.assets(daily_summary_models)
+PUBLISH_SELECTION = dg.AssetSelection.assets(daily_report, serving_snapshot)
+AFTER_BUILD_SELECTION = DAILY_SELECTION | PUBLISH_SELECTION
+"""What runs after the call models are built, in a run of its own."""
 
 cdr_pipeline_job = dg.define_asset_job(
     name=PIPELINE_JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    description="Land new vendor files, build and test the dbt models, publish serving.duckdb.",
+    selection=dg.AssetSelection.all() - AFTER_BUILD_SELECTION,
+    description=(
+        "Land new vendor files, build and test the call models, list the UTC days whose summaries are "
+        "stale; the summarise_stale_days sensor then rebuilds those days and publishes serving.duckdb."
+    ),
+)
+
+daily_summaries_job = dg.define_asset_job(
+    name=SUMMARIES_JOB_NAME,
+    selection=AFTER_BUILD_SELECTION,
+    partitions_def=daily_summary_models.partitions_def,
+    description=(
+        "Rebuild the daily summaries (traffic, vendor, destination, quality, fraud alerts) of a range of UTC "
+        "days - one run per range, also for a backfill - then the 30-day report and serving.duckdb."
+    ),
+)
+
+publish_snapshot_job = dg.define_asset_job(
+    name=PUBLISH_JOB_NAME,
+    selection=PUBLISH_SELECTION,
+    description="Write the 30-day report and publish serving.duckdb (after a build that changed no day).",
+)
+
+rerate_calls_job = dg.define_asset_job(
+    name=RERATE_JOB_NAME,
+    selection=dg.AssetSelection.assets(RERATING_RUNS_KEY).downstream() - AFTER_BUILD_SELECTION,
+    description=(
+        "Re-rate calls (another deck, or a duration rule) or undo a run, from run config; rebuilds the "
+        "rating and the call models downstream of it; the days it changed are then re-summarised and "
+        "serving.duckdb published."
+    ),
 )
 
 daily_cdr_pipeline_schedule = dg.ScheduleDefinition(

@@ -94,6 +94,7 @@ final as (
         duration_seconds as duration_s,
         {{ dbt.safe_cast("nullif(trim(billed_duration), '')", dbt.type_int()) }} as billable_duration_s,
         ring_seconds as ring_duration_s,
+        cast(round(1000 * {{ dbt.safe_cast("nullif(trim(pdd), '')", type_money()) }}) as {{ dbt.type_int() }}) as pdd_ms,
 
         nullif(trim(switch), '') as originating_switch,
         nullif(trim(lrn_number), '') as routing_number,

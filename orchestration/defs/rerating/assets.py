@@ -127,13 +127,3 @@ def rerating_call_changes(context: dg.AssetExecutionContext) -> dg.MaterializeRe
             charge_after=float(done.charge_after),
         )
     return dg.MaterializeResult(metadata=metadata)
-
-
-rerate_calls_job = dg.define_asset_job(
-    name=RERATE_JOB_NAME,
-    selection=dg.AssetSelection.assets(RERATING_RUNS_KEY).downstream(),
-    description=(
-        "Re-rate calls (another deck, or a duration rule) or undo a run, from run config; rebuilds the "
-        "rating and everything downstream of it and publishes serving.duckdb."
-    ),
-)

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from orchestration.defs.dbt.assets import cdr_dbt_models
+from orchestration.defs.dbt.assets import cdr_dbt_models, daily_summary_models
 from orchestration.defs.rerating.assets import CALL_CHANGES_KEY
+from orchestration.defs.summaries.assets import REPORT_KEY
 from orchestration.serving import publish_snapshot
 from orchestration.settings import paths
 
@@ -14,7 +15,12 @@ _PUBLISHED_GROUPS = {"marts", "exports", "reference"}
     key=["serving", "snapshot"],
     group_name="serving",
     kinds={"duckdb"},
-    deps=[*(key for key in cdr_dbt_models.keys if key.path[0] in _PUBLISHED_GROUPS), CALL_CHANGES_KEY],
+    deps=[
+        *(key for key in cdr_dbt_models.keys if key.path[0] in _PUBLISHED_GROUPS),
+        *(key for key in daily_summary_models.keys if key.path[0] in _PUBLISHED_GROUPS),
+        CALL_CHANGES_KEY,
+        REPORT_KEY,
+    ],
     description="$CDRWH_HOME/serving.duckdb: marts, exports, landing accounting, re-rating history and reference tables.",
 )
 def serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

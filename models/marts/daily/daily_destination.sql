@@ -1,37 +1,38 @@
+-- depends_on: {{ ref('int_daily__days_to_refresh') }}
 with
 
 calls as (
 
     select * from {{ ref('fct_calls') }}
+    {% if is_incremental() -%}
+    where {{ summary_days_predicate('call_date') }}
+    {%- endif %}
 
 ),
 
 daily as (
 
+    -- Money is summed per rating currency (the deck's), never across currencies; the vendor's cost
+    -- is taken in that currency too (our charge less the margin, which converted it).
     select
         call_date,
-        source_vendor,
-        direction,
-        account_number,
         called_country,
-        billing_class,
-        max(vendor_currency) as vendor_currency,
+        destination_name,
+        currency,
         cast(count(*) as {{ dbt.type_bigint() }}) as calls,
         cast(sum(case when call_status = 'answered' then 1 else 0 end) as {{ dbt.type_bigint() }}) as answered_calls,
         cast(sum(case when call_status = 'busy' then 1 else 0 end) as {{ dbt.type_bigint() }}) as busy_calls,
         cast(sum(case when call_status = 'no_answer' then 1 else 0 end) as {{ dbt.type_bigint() }}) as no_answer_calls,
-        cast(sum(case when call_status = 'failed' then 1 else 0 end) as {{ dbt.type_bigint() }}) as failed_calls,
         cast(sum(case when call_status = 'answered' then duration_s else 0 end) as {{ dbt.type_bigint() }})
             as answered_duration_s,
-        cast(sum(duration_s) as {{ dbt.type_bigint() }}) as total_duration_s,
-        cast(sum(coalesce(billable_duration_s, 0)) as {{ dbt.type_bigint() }}) as billed_duration_s,
-        sum(vendor_charge) as vendor_charge,
+        cast(sum(coalesce(rated_duration_s, 0)) as {{ dbt.type_bigint() }}) as rated_duration_s,
+        cast(count(distinct source_vendor) as {{ dbt.type_bigint() }}) as vendors,
         sum(charge_amount) as charge_amount,
-        sum(tax_amount) as tax_amount,
+        sum(charge_amount - margin) as vendor_cost,
         sum(margin) as margin,
-        avg(mos) as avg_mos
+        cast(sum(case when margin < 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as negative_margin_calls
     from calls
-    group by call_date, source_vendor, direction, account_number, called_country, billing_class
+    group by call_date, called_country, destination_name, currency
 
 ),
 
@@ -39,28 +40,23 @@ final as (
 
     select
         call_date,
-        source_vendor,
-        direction,
-        account_number,
         called_country,
-        billing_class,
-        vendor_currency,
+        destination_name,
+        currency,
         calls,
         answered_calls,
-        busy_calls,
-        no_answer_calls,
-        failed_calls,
         {{ kpi_asr_pct('answered_calls', 'calls') }} as asr_pct,
         {{ kpi_ner_pct('answered_calls', 'busy_calls', 'no_answer_calls', 'calls') }} as ner_pct,
         {{ kpi_acd_s('answered_duration_s', 'answered_calls') }} as acd_s,
-        total_duration_s,
-        billed_duration_s,
-        billed_duration_s / 60.0 as billed_minutes,
-        vendor_charge,
+        answered_duration_s,
+        round(answered_duration_s / 60.0, 2) as connected_minutes,
+        round(rated_duration_s / 60.0, 2) as rated_minutes,
+        vendors,
         charge_amount,
-        tax_amount,
+        vendor_cost,
         margin,
-        avg_mos
+        round(100.0 * margin / nullif(charge_amount, 0), 2) as margin_pct,
+        negative_margin_calls
     from daily
 
 )

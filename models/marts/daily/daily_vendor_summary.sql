@@ -1,8 +1,12 @@
+-- depends_on: {{ ref('int_daily__days_to_refresh') }}
 with
 
 calls as (
 
     select * from {{ ref('fct_calls') }}
+    {% if is_incremental() -%}
+    where {{ summary_days_predicate('call_date') }}
+    {%- endif %}
 
 ),
 
