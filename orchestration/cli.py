@@ -295,7 +295,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from orchestration.report import day_figures, format_table, latest_day, open_snapshot
+    from orchestration.report import (
+        day_figures,
+        format_table,
+        fraud_alert_counts,
+        latest_day,
+        open_snapshot,
+    )
 
     p = configure_environment()
     if not any(f.is_file() for f in p.landing.rglob("*")):
@@ -304,7 +310,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             out=None, days=DEMO_DAYS, calls_per_day=DEMO_CALLS_PER_DAY, seed=DEMO_SEED, start=None
         )
         cmd_generate(generate_args)
-    status = cmd_run(args)
+    status = cmd_run(argparse.Namespace(day_from=None, day_to=None, full_refresh=False))
     if status != 0:
         return status
     with open_snapshot(p.serving) as con:
@@ -312,11 +318,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"\nThe day's figures: {day} (UTC), per vendor; vendor_charge in the vendor's currency,")
         print("our_charge and margin (ours less the vendor's, converted) in the rate deck's currency\n")
         print(format_table(*day_figures(con, day)))
+        alerts = fraud_alert_counts(con, day)
+        print(
+            f"\nFraud alerts on {day}: {alerts.get('high', 0)} high, {alerts.get('medium', 0)} medium, "
+            f"{alerts.get('low', 0)} low (negative margins) - marts.fraud_alerts says why"
+        )
     print(
         f"""
 Where to look next:
   cdrwh status                                   what has landed, rejects, the snapshot
   cdrwh sql "select * from marts.daily_traffic order by call_date desc limit 20"
+  cdrwh sql "select call_date, severity, rule, reason from marts.fraud_alerts where severity <> 'low' order by 1 desc"
+  {p.reports / "latest.html"}   the last 30 days as charts, in any browser
   duckdb -readonly {p.serving}   (any DuckDB client or BI tool, read-only)
   make dagster                                   the Dagster UI: assets, checks, schedule, sensor
   cdrwh rerate --help                            re-rate calls with another deck or duration rule; undo
@@ -331,7 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write realistic synthetic vendor CDR files")
     generate.add_argument("--out", help="folder to write into (default: $CDRWH_HOME/landing)")
-    generate.add_argument("--days", type=int, default=DEMO_DAYS)
+    generate.add_argument(
+        "--days",
+        type=int,
+        default=DEMO_DAYS,
+        help="UTC days of traffic; with 8 or more, the last day also gets a Flowroute export of fraudulent "
+        f"calls (Wangiri, a short-call burst, parallel calls, high-risk destinations) (default: {DEMO_DAYS})",
+    )
     generate.add_argument("--calls-per-day", type=int, default=DEMO_CALLS_PER_DAY)
     generate.add_argument("--seed", type=int, default=DEMO_SEED)
     generate.add_argument("--start", type=date.fromisoformat, help="first UTC day (default: --days ago)")

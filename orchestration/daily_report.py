@@ -85,29 +85,13 @@ def _acd(connected_s: float, answered: int) -> float | None:
     return connected_s / answered if answered else None
 
 
-def _fraud_day_expression(columns: dict[str, str]) -> str | None:
-    """The UTC day of an alert: a date column (call_date, alert_date, ... first), else a timestamp's day."""
-    for name in ("call_date", "alert_date", "day", "date"):
-        if columns.get(name, "").upper() == "DATE":
-            return _q(name)
-    for name, data_type in columns.items():
-        if data_type.upper() == "DATE":
-            return _q(name)
-    for name, data_type in columns.items():
-        upper = data_type.upper()
-        if upper == "TIMESTAMP WITH TIME ZONE":
-            return f"cast(timezone('UTC', {_q(name)}) as date)"
-        if upper.startswith("TIMESTAMP"):
-            return f"cast({_q(name)} as date)"
-    return None
-
-
 def _fraud_alerts_per_day(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[date, int]:
-    day = _fraud_day_expression(_columns(con, "marts", "fraud_alerts"))
-    if day is None:
+    """High and medium severity alerts per day (low ones, negative margins, would drown them)."""
+    if not _columns(con, "marts", "fraud_alerts"):
         return {}
     rows = con.execute(
-        f"select {day} as d, count(*) from marts.fraud_alerts where {day} between ? and ? group by d",
+        "select call_date, count(*) from marts.fraud_alerts "
+        "where call_date between ? and ? and severity in ('high', 'medium') group by call_date",
         [first, last],
     ).fetchall()
     return {d: int(n) for d, n in rows}

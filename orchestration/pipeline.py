@@ -123,7 +123,10 @@ def _summarised_days() -> list[date]:
     import duckdb
 
     with duckdb.connect(str(configure_environment().warehouse), read_only=True) as con:
-        return [row[0] for row in con.execute("select call_date from intermediate.int_daily__fingerprints")]
+        return [
+            row[0]
+            for row in con.execute("select call_date from intermediate.int_daily__fingerprints").fetchall()
+        ]
 
 
 def run_job(

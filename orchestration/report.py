@@ -187,3 +187,11 @@ def quarantine_by_rule(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[
         """
     )
     return [d[0] for d in relation.description], relation.fetchall()
+
+
+def fraud_alert_counts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
+    """Fraud alerts of ``day`` by severity (high, medium, low)."""
+    rows = con.execute(
+        "select severity, count(*) from marts.fraud_alerts where call_date = ? group by severity", [day]
+    ).fetchall()
+    return {severity: count for severity, count in rows}

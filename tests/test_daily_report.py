@@ -181,10 +181,11 @@ def test_rated_currency_column_wins_over_vendor_currency(con) -> None:
 
 
 def test_fraud_alerts_and_quality_are_read_when_their_tables_exist(con) -> None:
-    con.execute("create table marts.fraud_alerts (alert_id integer, call_date date, rule varchar)")
+    con.execute("create table marts.fraud_alerts (call_date date, rule varchar, severity varchar)")
     con.execute(
-        "insert into marts.fraud_alerts values (1, ?, 'wangiri'), (2, ?, 'wangiri'), (3, ?, 'irsf'), (4, ?, 'old')",
-        [LAST, LAST, GAP, FIRST],  # FIRST is outside the window
+        "insert into marts.fraud_alerts values (?, 'wangiri', 'high'), (?, 'traffic_spike', 'medium'), "
+        "(?, 'negative_margin', 'low'), (?, 'high_risk_destination', 'high'), (?, 'wangiri', 'high')",
+        [LAST, LAST, LAST, GAP, FIRST],  # low severity does not count; FIRST is outside the window
     )
     con.execute(
         "create table marts.daily_quality (call_date date, source_vendor varchar, measured_calls bigint, "
@@ -204,22 +205,6 @@ def test_fraud_alerts_and_quality_are_read_when_their_tables_exist(con) -> None:
     assert figures[LAST].avg_quality_score == pytest.approx((3 * 4.0 + 1 * 2.0) / 4)  # weighted, not 3.0
     assert figures[GAP].avg_quality_score is None
     assert figures[LAST - timedelta(days=1)].avg_quality_score is None
-
-
-def test_fraud_alerts_keyed_by_a_utc_timestamp(con) -> None:
-    con.execute("create table marts.fraud_alerts (alert_id integer, detected_at timestamptz)")
-    con.execute(
-        "insert into marts.fraud_alerts values (1, ?), (2, ?)",
-        [
-            datetime(2024, 4, 8, 23, 30, tzinfo=timezone.utc),
-            datetime(2024, 4, 9, 0, 30, tzinfo=timezone.utc),
-        ],
-    )
-
-    figures = _by_day(load_day_figures(con))
-
-    assert figures[LAST - timedelta(days=1)].fraud_alerts == 1
-    assert figures[LAST].fraud_alerts == 1
 
 
 def test_empty_and_absent_warehouse_give_no_figures(tmp_path: Path) -> None:

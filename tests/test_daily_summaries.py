@@ -220,11 +220,11 @@ def test_a_late_file_rebuilds_only_the_day_of_its_calls(home: Path, late_run: di
         "select num_calls, total_cost from marts.daily_vendor_summary "
         f"where source_vendor = 'flowroute' and call_date = '{DAYS[0]}'",
     )[0]
-    old_day = [
+    old_day = next(
         row
         for row in before["summaries"]["daily_vendor_summary"]
         if row[0] == DAYS[0] and row[1] == "flowroute"
-    ][0]
+    )
     assert flowroute_day[0] == old_day[3] + 2
     assert Decimal(flowroute_day[1]) == Decimal(old_day[5]) + Decimal("0.75")
 

@@ -80,13 +80,16 @@ def test_rerate_job_rebuilds_rating_and_what_follows_but_lands_nothing(definitio
         "rerating/call_changes",
         "summaries/stale_days",
     } <= selected
-    assert not {
-        "landing/files",
-        "intermediate/int_calls__enriched",
-        "staging/stg_flowroute__cdrs",
-        "marts/daily_traffic",
-        "serving/snapshot",
-    } & selected
+    assert (
+        not {
+            "landing/files",
+            "intermediate/int_calls__enriched",
+            "staging/stg_flowroute__cdrs",
+            "marts/daily_traffic",
+            "serving/snapshot",
+        }
+        & selected
+    )
     graph = definitions.resolve_asset_graph()
     assert (
         dg.AssetKey(["rerating", "runs"])

@@ -24,6 +24,7 @@ from orchestration.generator import defects as defects_gen
 from orchestration.generator import demandflow as demandflow_gen
 from orchestration.generator import didww as didww_gen
 from orchestration.generator import flowroute as flowroute_gen
+from orchestration.generator import fraud as fraud_gen
 from orchestration.generator.calls import Outcome, billed_seconds, call_starts, draw_call
 from orchestration.generator.numbering import COUNTRIES, LineType, draw_number, has_line_type, is_valid_for
 from orchestration.generator.writers import csv_file
@@ -1038,3 +1039,123 @@ def test_one_windows_1252_flowroute_export_with_accented_aliases(damaged) -> Non
     aliases = {r["number_alias"] for r in rows if r.get("number_alias")}
     assert aliases and aliases <= set(defects_gen.ACCENTED_ALIASES.values())
     assert any("€" in a for a in aliases) or any("“" in a for a in aliases) or any("é" in a for a in aliases)
+
+
+# -- fraud patterns -------------------------------------------------------------------------------
+
+FRAUD_DAYS = fraud_gen.MIN_DAYS
+"""The fewest days with a fraud export: a full spike baseline before the last day."""
+
+
+@pytest.fixture(scope="module")
+def with_fraud(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerationSummary]:
+    out = tmp_path_factory.mktemp("fraud")
+    return out, generate(out, days=FRAUD_DAYS, calls_per_day=40, seed=3, start=START)
+
+
+def fraud_export(summary: GenerationSummary) -> Path:
+    (path,) = [p for p in summary.files if p.name.endswith("_fraud.csv")]
+    return path
+
+
+def high_risk_prefixes() -> set[str]:
+    with (PROJECT_DIR / "seeds" / "high_risk_destinations.csv").open(newline="") as handle:
+        return {row["prefix"] for row in csv.DictReader(handle)}
+
+
+def most_at_once(calls: list[tuple[datetime, datetime]]) -> int:
+    """The most calls in progress at one instant (each on [start, end))."""
+    events = sorted([(start, 1) for start, _ in calls] + [(end, -1) for _, end in calls])
+    level = peak = 0
+    for _, change in events:
+        level += change
+        peak = max(peak, level)
+    return peak
+
+
+def test_the_last_day_gets_a_flowroute_export_with_every_fraud_pattern(with_fraud) -> None:
+    out, summary = with_fraud
+    path = fraud_export(summary)
+    assert path == out / "flowroute" / f"cdr_export_{summary.last_day.isoformat()}_fraud.csv"
+    header, rows = read_csv(path)
+    assert detect(header).spec is FLOWROUTE and header == list(FLOWROUTE.column_names)
+    times = [(flowroute_time(r["start_time"]), flowroute_time(r["end_time"])) for r in rows]
+    assert all(start.date() == summary.last_day for start, _ in times)
+
+    wangiri = [
+        r
+        for r, (start, end) in zip(rows, times, strict=True)
+        if r["direction"] == "Inbound"
+        and r["result"] == "Cancelled"
+        and r["callerid"].startswith("+216")
+        and r["callerid_country"] == "TN"
+        and (end - start).total_seconds() <= 5
+    ]
+    assert len(wangiri) == fraud_gen.WANGIRI_CALLS
+    assert len({r["callerid"] for r in wangiri}) == fraud_gen.WANGIRI_CALLS
+
+    short = sorted(
+        (start, r["callerid"])
+        for r, (start, _) in zip(rows, times, strict=True)
+        if r["direction"] == "Outbound" and r["result"] == "Completed" and int(r["duration"]) <= 6
+    )
+    assert len(short) == fraud_gen.BURST_CALLS and len({caller for _, caller in short}) == 1
+    assert (short[-1][0] - short[0][0]).total_seconds() <= 300, "all within one burst window"
+
+    london = [
+        (r["callerid"], times[i])
+        for i, r in enumerate(rows)
+        if r["destination"].startswith("01144207183") and r["result"] == "Completed"
+    ]
+    assert len(london) == fraud_gen.PARALLEL_CALLS and len({caller for caller, _ in london}) == 1
+    assert most_at_once([span for _, span in london]) == fraud_gen.PARALLEL_CALLS > 30
+
+    prefixes = high_risk_prefixes()
+    dialled = [r["destination"].removeprefix("011") for r in rows if r["destination"].startswith("011")]
+    high_risk = [d for d in dialled if any(d.startswith(p) for p in prefixes)]
+    assert len(high_risk) == fraud_gen.HIGH_RISK_CALLS
+    assert {d[:2] for d in high_risk} == {"53", "88"}, "Cuba and a satellite phone"
+    assert len(rows) == (
+        fraud_gen.WANGIRI_CALLS + fraud_gen.BURST_CALLS + fraud_gen.PARALLEL_CALLS + fraud_gen.HIGH_RISK_CALLS
+    )
+
+
+def test_the_fraud_export_is_counted_and_shares_no_call_with_the_regular_ones(with_fraud) -> None:
+    out, summary = with_fraud
+    path = fraud_export(summary)
+    on_disk = sorted(p for p in out.rglob("*") if p.is_file())
+    assert sorted(summary.files) == sorted(summary.expected.files) == on_disk
+    fraud_rows = rows_in(path)
+    assert summary.expected.files[path].rows == fraud_rows
+    assert summary.rows_by_format["flowroute_cdr"] == sum(rows_in(p) for p in files_of(out, "flowroute"))
+    assert summary.calls == summary.expected.calls == FRAUD_DAYS * 40 + fraud_rows
+    keys = [key for p in summary.files for key in inspect_file(p)["calls"]]
+    assert len(keys) == len(set(keys)), "no fraud row repeats a regular call"
+
+
+def test_no_fraud_export_without_a_full_baseline(tmp_path: Path) -> None:
+    summary = generate(tmp_path, days=FRAUD_DAYS - 1, calls_per_day=20, seed=3, start=START)
+    assert not [p for p in summary.files if "fraud" in p.name]
+
+
+def test_the_fraud_export_follows_the_seed(tmp_path: Path, with_fraud) -> None:
+    _, summary = with_fraud
+    again = generate(tmp_path / "a", days=FRAUD_DAYS, calls_per_day=40, seed=3, start=START)
+    other = generate(tmp_path / "b", days=FRAUD_DAYS, calls_per_day=40, seed=4, start=START)
+    assert fraud_export(again).read_bytes() == fraud_export(summary).read_bytes()
+    assert fraud_export(other).read_bytes() != fraud_export(summary).read_bytes()
+
+
+def test_damaged_fraud_exports_stay_in_the_ledger(tmp_path: Path) -> None:
+    summary = generate(tmp_path, days=FRAUD_DAYS, calls_per_day=40, seed=3, start=START, defects=0.2)
+    entry = summary.expected.files[fraud_export(summary)]
+    found = inspect_file(entry.path)
+    assert (found["rows"], found["rejects"], found["quarantined"]) == (
+        entry.rows,
+        entry.rejects,
+        entry.quarantined,
+    )
+    expected = summary.expected
+    assert (
+        expected.rows_read == expected.calls + expected.superseded + expected.rejects + expected.quarantined
+    )

@@ -8,25 +8,18 @@
     would lump unrelated callers together, so those two rules and short_call_burst skip them.
 -#}
 
-{%- set short_call_max_s = var('fraud_short_call_max_s', 6) -%}
-{%- set burst_min_calls = var('fraud_burst_min_calls', 10) -%}
-{%- set burst_window_s = var('fraud_burst_window_s', 300) -%}
-{%- set spike_multiplier = var('fraud_spike_multiplier', 5) -%}
-{%- set spike_min_calls = var('fraud_spike_min_calls', 20) -%}
-{%- set spike_baseline_days = var('fraud_spike_baseline_days', 7) -%}
-{%- set spike_require_history = var('fraud_spike_require_history', true) -%}
-{%- set wangiri_max_ring_s = var('fraud_wangiri_max_ring_s', 5) -%}
-{%- set max_concurrent_calls = var('fraud_max_concurrent_calls', 30) -%}
+{%- set short_call_max_s = var('fraud_short_call_max_s') -%}
+{%- set burst_min_calls = var('fraud_burst_min_calls') -%}
+{%- set burst_window_s = var('fraud_burst_window_s') -%}
+{%- set spike_multiplier = var('fraud_spike_multiplier') -%}
+{%- set spike_min_calls = var('fraud_spike_min_calls') -%}
+{%- set spike_baseline_days = var('fraud_spike_baseline_days') -%}
+{%- set spike_require_history = var('fraud_spike_require_history') -%}
+{%- set wangiri_max_ring_s = var('fraud_wangiri_max_ring_s') -%}
+{%- set max_concurrent_calls = var('fraud_max_concurrent_calls') -%}
 
 {#- The rules in the fixed order of fraud_indicators, with their weights. -#}
-{%- set fraud_rules = [
-    ('high_risk_destination', var('fraud_weight_high_risk_destination', 40)),
-    ('wangiri', var('fraud_weight_wangiri', 30)),
-    ('short_call_burst', var('fraud_weight_short_call_burst', 25)),
-    ('traffic_spike', var('fraud_weight_traffic_spike', 20)),
-    ('over_concurrency', var('fraud_weight_over_concurrency', 20)),
-    ('negative_margin', var('fraud_weight_negative_margin', 10)),
-] -%}
+{%- set fraud_rules = fraud_rule_weights() -%}
 
 {#- Numeric order keys for the window frames: seconds and days since the epoch. -#}
 {%- set epoch_timestamp = "cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
@@ -79,7 +72,10 @@ high_risk_destinations as (
 prefix_lengths as (
 
     {%- for length in range(1, 16) %}
-    select {{ length }} as prefix_length{% if not loop.last %} union all{% endif %}
+    select {{ length }} as prefix_length
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {%- endfor %}
 
 ),
@@ -100,10 +96,10 @@ calls as (
         enriched.account_number is not null or enriched.calling_number <> 'anonymous' as has_known_subject,
         -- Null countries form one destination of their own (a plain join key, unlike null).
         coalesce(enriched.called_country, '') as destination_key,
-        {{ dbt.datediff(epoch_timestamp, 'enriched.start_time', 'second') }} as start_s,
-        {{ dbt.datediff(epoch_timestamp, 'enriched.end_time', 'second') }} as end_s,
-        {{ dbt.datediff(epoch_date, 'enriched.call_date', 'day') }} as day_number,
-        {{ dbt.datediff('enriched.start_time', 'enriched.end_time', 'second') }} as start_to_end_s,
+        {{ dbt.datediff(epoch_timestamp, 'enriched.start_time', 'second') }} as start_s,  -- noqa: LT05
+        {{ dbt.datediff(epoch_timestamp, 'enriched.end_time', 'second') }} as end_s,  -- noqa: LT05
+        {{ dbt.datediff(epoch_date, 'enriched.call_date', 'day') }} as day_number,  -- noqa: LT05
+        {{ dbt.datediff('enriched.start_time', 'enriched.end_time', 'second') }} as start_to_end_s,  -- noqa: LT05
         rated.margin,
         rated.rating_status
     from enriched

@@ -4,9 +4,12 @@
 third one gzipped), a CALLR outbound and inbound export, a DIDWW inbound and outbound export (rotating
 through the portal and API header generations, mostly gzipped), a ConnexCS download (rotating
 through user-chosen column sets) and a DemandFlow API export (JSON array or NDJSON, some gzipped; none
-on a day without DemandFlow calls). A day's calls are split between the vendors by ``CALL_SHARES``. Output is deterministic: the same arguments give
+on a day without DemandFlow calls). A day's calls are split between the vendors by ``CALL_SHARES``. With at
+least ``fraud.MIN_DAYS`` days, the last day also gets a Flowroute export of fraudulent calls, a few of each
+pattern the fraud rules look for (see ``fraud``). Output is deterministic: the same arguments give
 byte-identical files. Each day's calls depend only on the seed and the date, so two overlapping
-windows generate the same calls for the days they share (as overlapping real exports do).
+windows generate the same calls for the days they share (as overlapping real exports do; the fraud
+export comes with the last day of each).
 
 ``defects`` (0 to 1) damages the delivery the way real feeds are damaged (see ``defects``): bad rows,
 rule-breaking rows, BOMs, CRLF, a Windows-1252 file, duplicate, overlapping and late files. The
@@ -23,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from orchestration.formats import FORMATS_BY_NAME
-from orchestration.generator import callr, connexcs, demandflow, didww, flowroute
+from orchestration.generator import callr, connexcs, demandflow, didww, flowroute, fraud
 from orchestration.generator.defects import Expected, FileExpectation, Injector
 from orchestration.generator.numbering import NumberBook
 
@@ -89,7 +92,8 @@ def generate(
     progress: Callable[[Path], None] | None = None,
     defects: float = 0.0,
 ) -> GenerationSummary:
-    """Write ``days`` UTC days of vendor CDR files under ``out_dir``, ``calls_per_day`` calls a day.
+    """Write ``days`` UTC days of vendor CDR files under ``out_dir``, ``calls_per_day`` calls a day (and,
+    with ``fraud.MIN_DAYS`` days or more, the fraud export's calls on the last one).
 
     ``start`` is the first day (default: ``days`` days before today, UTC); ``progress`` is called
     with each file's path once it is complete; ``defects`` is the rate of injected defects (0: none).
@@ -161,6 +165,9 @@ def generate(
         if written:
             path, rows = written
             record(path, demandflow.FORMAT.name, rows, index, "demandflow")
+        if index == len(calendar) - 1 and days >= fraud.MIN_DAYS:
+            path, rows = fraud.write_day(out_dir, day, _day_rng(seed, day, "fraud"), flowroute_rows)
+            record(path, flowroute.FORMAT.name, rows, index, "fraud")
 
     for entry in injector.finish():
         summary.add(entry.path, entry.format, entry.rows)

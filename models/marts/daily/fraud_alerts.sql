@@ -1,37 +1,36 @@
 {#-
     Fraud alerts: one row per UTC call day x subject x triggered rule, from the per-call flags of
     int_calls__fraud and the canonical calls of fct_calls (days, numbers and money as fct_calls reports them).
-    The thresholds and weights repeat int_calls__fraud's vars with the same defaults.
+    The thresholds are int_calls__fraud's vars; the weights (macro fraud_rule_weights) give the severity.
 -#}
 
-{%- set short_call_max_s = var('fraud_short_call_max_s', 6) -%}
-{%- set burst_window_s = var('fraud_burst_window_s', 300) -%}
-{%- set spike_multiplier = var('fraud_spike_multiplier', 5) -%}
-{%- set spike_baseline_days = var('fraud_spike_baseline_days', 7) -%}
-{%- set wangiri_max_ring_s = var('fraud_wangiri_max_ring_s', 5) -%}
-{%- set max_concurrent_calls = var('fraud_max_concurrent_calls', 30) -%}
+{%- set short_call_max_s = var('fraud_short_call_max_s') -%}
+{%- set burst_window_s = var('fraud_burst_window_s') -%}
+{%- set spike_multiplier = var('fraud_spike_multiplier') -%}
+{%- set spike_baseline_days = var('fraud_spike_baseline_days') -%}
+{%- set wangiri_max_ring_s = var('fraud_wangiri_max_ring_s') -%}
+{%- set max_concurrent_calls = var('fraud_max_concurrent_calls') -%}
 
 {#-
     Per rule: its weight, its flag, the figure it measured and which end of the figure is worse
     ('desc': the highest, 'asc': the lowest).
 -#}
-{%- set fraud_rules = [
-    {'name': 'high_risk_destination', 'weight': var('fraud_weight_high_risk_destination', 40),
-     'figure': 'calls.duration_s', 'worst': 'desc'},
-    {'name': 'wangiri', 'weight': var('fraud_weight_wangiri', 30),
-     'figure': 'fraud.ring_time_s', 'worst': 'asc'},
-    {'name': 'short_call_burst', 'weight': var('fraud_weight_short_call_burst', 25),
-     'figure': 'fraud.burst_calls', 'worst': 'desc'},
-    {'name': 'traffic_spike', 'weight': var('fraud_weight_traffic_spike', 20),
-     'figure': 'fraud.destination_calls_day', 'worst': 'desc'},
-    {'name': 'over_concurrency', 'weight': var('fraud_weight_over_concurrency', 20),
-     'figure': 'fraud.concurrent_calls', 'worst': 'desc'},
-    {'name': 'negative_margin', 'weight': var('fraud_weight_negative_margin', 10),
-     'figure': 'fraud.margin', 'worst': 'asc'},
-] -%}
+{%- set figures = {
+    'high_risk_destination': ('duration_s', 'desc'),
+    'wangiri': ('ring_time_s', 'asc'),
+    'short_call_burst': ('burst_calls', 'desc'),
+    'traffic_spike': ('destination_calls_day', 'desc'),
+    'over_concurrency': ('concurrent_calls', 'desc'),
+    'negative_margin': ('margin', 'asc'),
+} -%}
+{%- set fraud_rules = [] -%}
+{%- for name, weight in fraud_rule_weights() -%}
+    {%- do fraud_rules.append({'name': name, 'weight': weight, 'figure': figures[name][0], 'worst': figures[name][1]}) -%}
+{%- endfor -%}
 
 {%- set text = dbt.type_string() -%}
 
+-- depends_on: {{ ref('int_daily__days_to_refresh') }}
 with
 
 calls as (
@@ -47,6 +46,9 @@ calls as (
         charge_amount,
         vendor_charge
     from {{ ref('fct_calls') }}
+    {% if is_incremental() -%}
+    where {{ summary_days_predicate('call_date') }}
+    {%- endif %}
 
 ),
 
@@ -57,36 +59,60 @@ fraud as (
 
 ),
 
+flagged as (
+
+    select
+        calls.*,
+        fraud.fraud_subject,
+        fraud.is_high_risk_destination,
+        fraud.matched_high_risk_prefix,
+        fraud.high_risk_description,
+        fraud.high_risk_level,
+        fraud.is_wangiri,
+        fraud.ring_time_s,
+        fraud.is_short_call_burst,
+        fraud.burst_calls,
+        fraud.is_traffic_spike,
+        fraud.destination_calls_day,
+        fraud.destination_baseline_calls,
+        fraud.is_over_concurrency,
+        fraud.concurrent_calls,
+        fraud.is_negative_margin,
+        fraud.margin
+    from fraud
+    inner join calls
+        on fraud.cdr_id = calls.cdr_id
+
+),
+
 flagged_calls as (
 
     {%- for rule in fraud_rules %}
 
     select
-        calls.call_date,
-        fraud.fraud_subject as subject,
-        calls.account_number,
-        '{{ rule.name }}' as rule,
+        call_date,
+        fraud_subject as subject,
+        account_number,
+        '{{ rule.name }}' as rule,  -- noqa: RF04
         '{{ "high" if rule.weight >= 30 else ("medium" if rule.weight >= 20 else "low") }}' as severity,
-        calls.cdr_id,
-        calls.start_time,
-        calls.calling_number,
-        calls.called_country,
-        calls.charge_amount,
-        calls.vendor_charge,
-        fraud.matched_high_risk_prefix,
-        fraud.high_risk_description,
-        fraud.high_risk_level,
-        fraud.destination_baseline_calls,
+        cdr_id,
+        start_time,
+        calling_number,
+        called_country,
+        charge_amount,
+        vendor_charge,
+        matched_high_risk_prefix,
+        high_risk_description,
+        high_risk_level,
+        destination_baseline_calls,
         cast({{ rule.figure }} as decimal(18, 6)) as figure,
         {%- if rule.worst == 'asc' %}
         -1 * cast({{ rule.figure }} as decimal(18, 6)) as badness
         {%- else %}
         cast({{ rule.figure }} as decimal(18, 6)) as badness
         {%- endif %}
-    from fraud
-    inner join calls
-        on fraud.cdr_id = calls.cdr_id
-    where fraud.is_{{ rule.name }}
+    from flagged
+    where is_{{ rule.name }}
     {%- if not loop.last %}
 
     union all
@@ -101,7 +127,7 @@ ranked as (
         *,
         row_number() over (
             partition by call_date, subject, rule
-            order by badness desc, start_time, cdr_id
+            order by badness desc, start_time asc, cdr_id asc
         ) as badness_rank
     from flagged_calls
 
@@ -150,7 +176,8 @@ explained as (
                 || case when alerts.calls = 1 then ' call' else ' calls' end
                 || ' to high-risk ranges, e.g. +' || worst_calls.matched_high_risk_prefix
                 || ' ' || worst_calls.high_risk_description || ' (' || worst_calls.high_risk_level || ' risk)'
-                || '; longest connected ' || cast(cast(worst_calls.figure as {{ dbt.type_bigint() }}) as {{ text }}) || ' s'
+                || '; longest connected '
+                || cast(cast(worst_calls.figure as {{ dbt.type_bigint() }}) as {{ text }}) || ' s'
             when 'wangiri' then
                 cast(alerts.calls as {{ text }})
                 || ' unanswered international inbound'
