@@ -42,13 +42,17 @@ class SummaryRun:
     days: tuple[date, ...]
     first_key: str
     last_key: str
+    full_refresh: bool = False
 
     @property
     def tags(self) -> dict[str, str]:
         return {RANGE_START_TAG: self.first_key, RANGE_END_TAG: self.last_key}
 
     def run_config(self, op_name: str) -> dict:
-        return {"ops": {op_name: {"config": {"days": [d.isoformat() for d in self.days]}}}}
+        config: dict = {"days": [d.isoformat() for d in self.days]}
+        if self.full_refresh:
+            config["full_refresh"] = True
+        return {"ops": {op_name: {"config": config}}}
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -58,7 +62,9 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def summary_run(days: Iterable[date], *, today: date | None = None) -> SummaryRun | None:
+def summary_run(
+    days: Iterable[date], *, full_refresh: bool = False, today: date | None = None
+) -> SummaryRun | None:
     """The run that rebuilds ``days``: the partition range they span, clamped to the partitions that
     exist (a call dated before the first partition or after today is rebuilt all the same)."""
     days = tuple(sorted(set(days)))
@@ -68,7 +74,9 @@ def summary_run(days: Iterable[date], *, today: date | None = None) -> SummaryRu
     last_key_day = today or datetime.now(timezone.utc).date()
     first = min(max(days[0], first_key_day), last_key_day)
     last = max(min(days[-1], last_key_day), first)
-    return SummaryRun(days=days, first_key=first.isoformat(), last_key=last.isoformat())
+    return SummaryRun(
+        days=days, first_key=first.isoformat(), last_key=last.isoformat(), full_refresh=full_refresh
+    )
 
 
 def days_of_window(window: dg.TimeWindow) -> list[date]:
@@ -90,6 +98,16 @@ def stale_days(con: duckdb.DuckDBPyConnection) -> list[date]:
     if not exists:
         return []
     return [row[0] for row in con.execute(f"select call_date from {STALE_DAYS_VIEW} order by 1").fetchall()]
+
+
+def summaries_built(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the daily summaries were ever built by this version (they record what they summarised)."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'intermediate' and table_name = 'int_daily__summarised'"
+        ).fetchone()[0]
+    )
 
 
 DAY_FIGURES_COLUMNS = (

@@ -46,6 +46,11 @@ class PipelineResult:
         recorded = self.materialized.get("summaries/stale_days")
         return None if recorded is None else [date.fromisoformat(d) for d in recorded["days"]]
 
+    @property
+    def summaries_need_full_refresh(self) -> bool:
+        """The summary tables predate their bookkeeping (``summaries/stale_days``), so rebuild them whole."""
+        return bool(self.materialized.get("summaries/stale_days", {}).get("full_refresh"))
+
     def merged(self, later: PipelineResult) -> PipelineResult:
         """This run followed by ``later``: one account of both."""
         return PipelineResult(
@@ -94,6 +99,7 @@ def summarise_after(
     if not build.success or build.stale_days is None:
         return build
     days = build.stale_days
+    full_refresh = full_refresh or build.summaries_need_full_refresh
     if full_refresh:
         days = sorted(set(days) | set(_summarised_days()))
     if not days:
@@ -108,18 +114,18 @@ def run_summaries(
     from orchestration.daily import summary_run
     from orchestration.defs.jobs import SUMMARIES_JOB_NAME, SUMMARIES_OP_NAME
 
-    run = summary_run(days)
+    run = summary_run(days, full_refresh=full_refresh)
     if run is None:
         raise ValueError("no days to summarise")
-    config = run.run_config(SUMMARIES_OP_NAME)
-    config["ops"][SUMMARIES_OP_NAME]["config"]["full_refresh"] = full_refresh
-    result = run_job(SUMMARIES_JOB_NAME, config["ops"], instance=instance, tags=run.tags)
+    result = run_job(
+        SUMMARIES_JOB_NAME, run.run_config(SUMMARIES_OP_NAME)["ops"], instance=instance, tags=run.tags
+    )
     result.summarised_days = list(run.days)
     return result
 
 
 def _summarised_days() -> list[date]:
-    """Every day of fct_calls (for a full refresh, whose runs' partition range must cover them all)."""
+    """Every day of fct_calls (a full refresh rebuilds them all, so its partition range covers them)."""
     import duckdb
 
     with duckdb.connect(str(configure_environment().warehouse), read_only=True) as con:

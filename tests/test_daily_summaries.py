@@ -125,6 +125,10 @@ def test_after_a_build_the_sensor_rebuilds_the_stale_days_or_only_publishes() ->
     assert rebuild.run_config == {
         "ops": {"daily_summary_models": {"config": {"days": ["2026-11-18", "2026-11-20"]}}}
     }
+    whole = follow_up_request([date(2026, 11, 20)], full_refresh=True)
+    assert whole.run_config == {
+        "ops": {"daily_summary_models": {"config": {"days": ["2026-11-20"], "full_refresh": True}}}
+    }
 
 
 def test_the_sensor_reads_the_days_a_run_recorded(cdrwh_home: Path) -> None:
@@ -138,8 +142,28 @@ def test_the_sensor_reads_the_days_a_run_recorded(cdrwh_home: Path) -> None:
             "select * from (values (date '2026-11-20'), (date '2026-11-21')) as t(call_date)"
         )
     instance = dg.DagsterInstance.ephemeral()
+    days = [date(2026, 11, 20), date(2026, 11, 21)]
+    # Summary tables never built with their bookkeeping (an older warehouse): rebuild them whole.
     result = dg.materialize([summaries_stale_days], instance=instance)
-    assert stale_days_of_run(instance, result.run_id) == [date(2026, 11, 20), date(2026, 11, 21)]
+    assert stale_days_of_run(instance, result.run_id) == (days, True)
+    with duckdb.connect(str(cdrwh_home / "warehouse.duckdb")) as con:
+        con.execute("create table intermediate.int_daily__summarised (call_date date)")
+    result = dg.materialize([summaries_stale_days], instance=instance)
+    assert stale_days_of_run(instance, result.run_id) == (days, False)
+
+    # The sensor itself, on that run's success: one daily_summaries run over the two days.
+    from orchestration.defs.summaries.sensors import summarise_stale_days
+
+    success = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)[0].dagster_event
+    context = dg.build_run_status_sensor_context(
+        sensor_name="summarise_stale_days",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+        dagster_event=success,
+    )
+    request = summarise_stale_days(context)
+    assert request.job_name == "daily_summaries" and request.run_key == f"after-{result.run_id}"
+    assert request.tags[RANGE_START_TAG] == "2026-11-20" and request.tags[RANGE_END_TAG] == "2026-11-21"
 
     @dg.asset
     def unrelated() -> None:

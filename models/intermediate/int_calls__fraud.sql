@@ -71,12 +71,9 @@ high_risk_destinations as (
 
 prefix_lengths as (
 
-    {%- for length in range(1, 16) %}
-    select {{ length }} as prefix_length
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    -- Only the lengths the list has: a number is cut into as many prefixes, not fifteen.
+    select distinct prefix_length
+    from high_risk_destinations
 
 ),
 

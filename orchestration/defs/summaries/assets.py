@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import duckdb
 
-from orchestration.daily import stale_days
+from orchestration.daily import stale_days, summaries_built
 from orchestration.daily_report import figures_markdown, load_day_figures, render_html, write_report
 from orchestration.defs.dbt.assets import daily_summary_models
 from orchestration.settings import paths
@@ -27,11 +27,14 @@ REPORT_KEY = dg.AssetKey(["reports", "daily"])
 def summaries_stale_days(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     with duckdb.connect(str(paths().warehouse), read_only=True) as con:
         days = stale_days(con)
+        # Summary tables from before this bookkeeping may lack columns: rebuild them from scratch.
+        full_refresh = not summaries_built(con)
     context.log.info(f"{len(days)} days to summarise" + (f": {days[0]} .. {days[-1]}" if days else ""))
     return dg.MaterializeResult(
         metadata={
             "days": [d.isoformat() for d in days],
             "count": len(days),
+            "full_refresh": full_refresh,
             "first": days[0].isoformat() if days else None,
             "last": days[-1].isoformat() if days else None,
         }

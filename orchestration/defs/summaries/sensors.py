@@ -17,10 +17,12 @@ from orchestration.defs.jobs import (
 from orchestration.defs.summaries.assets import STALE_DAYS_KEY
 
 
-def follow_up_request(days: list[date], *, run_key: str | None = None) -> dg.RunRequest:
+def follow_up_request(
+    days: list[date], *, full_refresh: bool = False, run_key: str | None = None
+) -> dg.RunRequest:
     """``daily_summaries`` over the partition range of ``days`` (rebuilding exactly those days), or
     ``publish_snapshot`` when there are none."""
-    run = summary_run(days)
+    run = summary_run(days, full_refresh=full_refresh)
     if run is None:
         return dg.RunRequest(job_name=PUBLISH_JOB_NAME, run_key=run_key)
     return dg.RunRequest(
@@ -31,12 +33,15 @@ def follow_up_request(days: list[date], *, run_key: str | None = None) -> dg.Run
     )
 
 
-def stale_days_of_run(instance: dg.DagsterInstance, run_id: str) -> list[date] | None:
-    """The days ``summaries/stale_days`` recorded in run ``run_id``; None if it did not materialize."""
+def stale_days_of_run(instance: dg.DagsterInstance, run_id: str) -> tuple[list[date], bool] | None:
+    """The days ``summaries/stale_days`` recorded in run ``run_id`` and whether the summaries need a full
+    refresh; None if it did not materialize."""
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
         materialization = entry.asset_materialization
         if materialization is not None and materialization.asset_key == STALE_DAYS_KEY:
-            return [date.fromisoformat(day) for day in materialization.metadata["days"].value]
+            metadata = materialization.metadata
+            days = [date.fromisoformat(day) for day in metadata["days"].value]
+            return days, bool(metadata["full_refresh"].value) if "full_refresh" in metadata else False
     return None
 
 
@@ -53,7 +58,8 @@ def stale_days_of_run(instance: dg.DagsterInstance, run_id: str) -> list[date] |
 )
 def summarise_stale_days(context: dg.RunStatusSensorContext):
     run_id = context.dagster_run.run_id
-    days = stale_days_of_run(context.instance, run_id)
-    if days is None:
+    recorded = stale_days_of_run(context.instance, run_id)
+    if recorded is None:
         return dg.SkipReason(f"run {run_id} did not list stale days")
-    return follow_up_request(days, run_key=f"after-{run_id}")
+    days, full_refresh = recorded
+    return follow_up_request(days, full_refresh=full_refresh, run_key=f"after-{run_id}")
