@@ -1,7 +1,7 @@
 {{ config(materialized='view') }}
 
 {#- int_daily__summarised is read without ref(): it is built downstream, from this view's answer. -#}
-{%- set summarised = adapter.get_relation(
+{%- set summarised_relation = adapter.get_relation(
     database=this.database, schema=this.schema, identifier='int_daily__summarised'
 ) if execute else none -%}
 
@@ -13,10 +13,20 @@ fingerprints as (
 
 ),
 
-{% if summarised is not none -%}
 summarised as (
 
-    select * from {{ summarised }}
+    {% if summarised_relation is not none -%}
+    select
+        call_date,
+        fingerprint
+    from {{ summarised_relation }}
+    {%- else -%}
+    -- Nothing summarised yet: every day is stale.
+    select
+        cast(null as date) as call_date,
+        cast(null as decimal(38, 0)) as fingerprint
+    where 1 = 0
+    {%- endif %}
 
 ),
 
@@ -30,14 +40,5 @@ final as (
     where fingerprints.fingerprint is distinct from summarised.fingerprint
 
 )
-{%- else -%}
-final as (
-
-    -- Nothing summarised yet: every day.
-    select call_date
-    from fingerprints
-
-)
-{%- endif %}
 
 select * from final
