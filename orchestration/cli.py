@@ -135,6 +135,8 @@ def _print_run(result: PipelineResult) -> int:
         print(
             f"Published {result.snapshot['path']} (marts.fct_calls: {result.snapshot['fct_calls_rows']:,} rows)"
         )
+    if lake := result.materialized.get("lake/parquet"):
+        print(f"Lake: {lake['path']} ({lake['tables']} tables as Parquet, partitioned by call_date)")
     if not result.success:
         for error in result.step_errors:
             # A failed dbt build is explained by the FAILED lines above; anything else in full.
@@ -294,6 +296,100 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.exports import (
+        SUMMARY_COLUMNS,
+        ExportError,
+        ExportFilters,
+        ExportRequest,
+        SnapshotNotReady,
+        load_query,
+        parse_window,
+        relative_window,
+        run_export,
+    )
+
+    p = paths()
+    try:
+        if args.window is not None:
+            if args.window_from is not None or args.window_to is not None:
+                raise ExportError("--window and --from/--to exclude each other: give one or the other")
+            window_from, window_to = relative_window(args.window, datetime.now(timezone.utc).date())
+        elif args.window_from is None or args.window_to is None:
+            raise ExportError("give --from and --to (UTC dates or timestamps), or --window")
+        else:
+            window_from, window_to = parse_window(args.window_from, args.window_to)
+        filters = ExportFilters(
+            caller_ip=args.caller_ip,
+            duration=args.duration,
+            cost=args.cost,
+            direction=args.direction,
+            destination_prefix=tuple(args.destination_prefix),
+            callerid_prefix=args.callerid_prefix,
+            number_alias=tuple(args.number_alias),
+            destination_number=tuple(args.destination_number),
+            custom_tag=tuple(args.custom_tag),
+            country=tuple(args.country),
+            exclude_country=tuple(args.exclude_country),
+            tollfree_only=args.tollfree_only,
+            no_tollfree=args.no_tollfree,
+            exclude_cancelled=args.exclude_cancelled,
+            e911_only=args.e911_only,
+            exclude_failed=args.exclude_failed,
+        )
+        query = load_query(Path(args.query)) if args.query else None
+        if args.out:
+            out = Path(args.out)
+        else:
+            p.exports.mkdir(parents=True, exist_ok=True)
+            out = p.exports / f"{args.layout}_{window_from:%Y%m%dT%H%M%S}Z_{window_to:%Y%m%dT%H%M%S}Z.csv"
+        request = ExportRequest(
+            layout=args.layout,
+            window_from=window_from,
+            window_to=window_to,
+            vendors=tuple(args.vendor),
+            filters=filters,
+            query=query,
+            out=out,
+        )
+        summary = run_export(request, serving=p.serving, progress=sys.stdout.isatty())
+    except SnapshotNotReady as missing:
+        print(f"cdrwh export: {missing}", file=sys.stderr)
+        return 1
+    except ExportError as error:
+        print(f"cdrwh export: error: {error}", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as error:
+        print(f"cdrwh export: failed, nothing written: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Wrote {summary.rows_written:,} row{'' if summary.rows_written == 1 else 's'} ({summary.layout} layout, {summary.format}) to {summary.path}: "
+        f"calls started {summary.window_from:%Y-%m-%d %H:%M:%S} to {summary.window_to:%Y-%m-%d %H:%M:%S} "
+        "UTC (end excluded)"
+    )
+    if not summary.by_currency:
+        print("Summary: num_calls 0, billed_minutes 0.00, total_cost 0")
+        return 0
+    print("Summary of the calls written (marts.fct_calls; money in the vendor's currency):")
+    header = ["", *(t.currency or "(none)" for t in summary.by_currency)]
+    lines = [header]
+    for name in SUMMARY_COLUMNS[1:]:
+        values = [getattr(t, name) for t in summary.by_currency]
+        lines.append([name, *(f"{v:,}" if isinstance(v, int) else f"{v:,f}" for v in values)])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        print(
+            "  "
+            + "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from orchestration.report import (
         day_figures,
@@ -419,6 +515,102 @@ def build_parser() -> argparse.ArgumentParser:
         "--undo", type=int, metavar="RUN_ID", help="undo a run; the next build drops its effect"
     )
     rerate.set_defaults(handler=cmd_rerate)
+
+    export = commands.add_parser(
+        "export",
+        help="write the calls of a UTC window in a vendor's CDR layout (.csv, .csv.gz, .parquet, .ndjson)",
+        description="Export the calls starting in [--from, --to) (UTC; a date alone is its whole day, a "
+        "timestamp --to is exclusive, an offset is converted to UTC; at most 92 days) from the serving "
+        "snapshot, in a layout, filtered like Flowroute's CDR export and/or by a ConnexCS query builder "
+        "JSON file. The file is written whole or not at all; the format follows --out's extension.",
+    )
+    export.add_argument(
+        "--layout",
+        required=True,
+        choices=("flowroute", "didww_inbound", "didww_outbound", "callr", "demandflow", "canonical"),
+    )
+    export.add_argument("--from", dest="window_from", metavar="T", help="UTC date or timestamp (inclusive)")
+    export.add_argument(
+        "--to", dest="window_to", metavar="T", help="UTC date (whole day) or timestamp (exclusive)"
+    )
+    export.add_argument(
+        "--window",
+        choices=("yesterday", "today", "last_7_days", "last_month", "month_to_date"),
+        help="instead of --from/--to: a window relative to today (UTC)",
+    )
+    export.add_argument(
+        "--out", metavar="FILE", help="the file to write (default: $CDRWH_HOME/exports/...csv)"
+    )
+    export.add_argument("--vendor", action="append", default=[], help="only this vendor's calls (repeatable)")
+    export.add_argument("--caller-ip", metavar="IP", help="caller_ip equals this address")
+    export.add_argument(
+        "--duration", metavar="OPVALUE", help="connected seconds (duration_s), e.g. '>=60'; OP: < <= = >= >"
+    )
+    export.add_argument(
+        "--cost", metavar="OPVALUE", help="vendor_charge (fees included, vendor currency), e.g. '<0.05'"
+    )
+    export.add_argument("--direction", help="inbound, outbound, internal, transit or forwarded")
+    export.add_argument(
+        "--destination-prefix",
+        action="append",
+        default=[],
+        metavar="DIGITS",
+        help="the called number's E.164 digits start with these (repeatable: any of them)",
+    )
+    export.add_argument(
+        "--callerid-prefix", metavar="DIGITS", help="the calling number's digits start with these"
+    )
+    export.add_argument(
+        "--number-alias",
+        action="append",
+        default=[],
+        metavar="ALIAS",
+        help="number_alias is this (repeatable)",
+    )
+    export.add_argument(
+        "--destination-number",
+        action="append",
+        default=[],
+        metavar="NUMBER",
+        help="the called number's digits are these, country code included (repeatable)",
+    )
+    export.add_argument(
+        "--custom-tag", action="append", default=[], metavar="TAG", help="tags contains this (repeatable)"
+    )
+    export.add_argument(
+        "--country",
+        action="append",
+        default=[],
+        metavar="CC",
+        help="called_country, ISO alpha-2 (repeatable)",
+    )
+    export.add_argument(
+        "--exclude-country",
+        action="append",
+        default=[],
+        metavar="CC",
+        help="not this called_country (repeatable; calls of unknown country are kept)",
+    )
+    tollfree = export.add_mutually_exclusive_group()
+    tollfree.add_argument("--tollfree-only", action="store_true", help="only toll-free called numbers")
+    tollfree.add_argument("--no-tollfree", action="store_true", help="no toll-free called numbers")
+    export.add_argument(
+        "--exclude-cancelled",
+        action="store_true",
+        help="leave out calls attempted but not connected (abandoned, no answer)",
+    )
+    export.add_argument(
+        "--e911-only",
+        action="store_true",
+        help="only emergency calls (call_type emergency, or 911 / +1 911 dialled)",
+    )
+    export.add_argument("--exclude-failed", action="store_true", help="leave out failed and blocked calls")
+    export.add_argument(
+        "--query",
+        metavar="FILE",
+        help='ConnexCS query builder JSON: {"match": "all"|"any", "rules": [{"field", "op", "value"} | group]}',
+    )
+    export.set_defaults(handler=cmd_export)
 
     commands.add_parser(
         "demo", help="generate sample data if there is none, run, show the day's figures"

@@ -41,6 +41,11 @@ class Paths:
         return self.home / "serving.duckdb"
 
     @property
+    def lake(self) -> Path:
+        """Parquet copies of the marts, partitioned by ``call_date`` (orchestration/lake.py)."""
+        return self.home / "lake"
+
+    @property
     def exports(self) -> Path:
         return self.home / "exports"
 
@@ -87,6 +92,9 @@ def configure_environment() -> Paths:
     os.environ["DBT_LOG_PATH"] = str(p.dbt_logs)
     os.environ["DBT_TARGET_PATH"] = str(p.dbt_target)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # A test runs with the models it reads when they are built in the same run, or already upstream of
+    # them: a re-rating build of fct_calls must not check it against summaries rebuilt only afterwards.
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     for folder in (p.landing, p.rates, p.exports, p.dagster_home, p.dbt_target, p.dbt_logs):
         folder.mkdir(parents=True, exist_ok=True)
     dagster_yaml = p.dagster_home / "dagster.yaml"

@@ -115,12 +115,17 @@ def test_daily_summaries_are_partitioned_by_utc_day(definitions: dg.Definitions)
         "intermediate/int_daily__summarised",
         "reports/daily",
         "serving/snapshot",
+        "lake/parquet",
     } <= daily
     assert not {"marts/fct_calls", "landing/files", "summaries/stale_days"} & daily
     graph = definitions.resolve_asset_graph()
     assert graph.get(dg.AssetKey(["marts", "daily_traffic"])).partitions_def == job.partitions_def
     assert graph.get(dg.AssetKey(["marts", "fct_calls"])).partitions_def is None
-    assert _executable(definitions, "publish_snapshot") == {"reports/daily", "serving/snapshot"}
+    assert _executable(definitions, "publish_snapshot") == {
+        "reports/daily",
+        "serving/snapshot",
+        "lake/parquet",
+    }
     sensor = definitions.resolve_sensor_def("summarise_stale_days")
     assert {target.job_name for target in sensor.targets} == {"daily_summaries", "publish_snapshot"}
 

@@ -9,6 +9,7 @@ no day changed. Both end by publishing serving.duckdb.
 import dagster as dg
 
 from orchestration.defs.dbt.assets import daily_summary_models
+from orchestration.defs.lake.assets import lake_parquet
 from orchestration.defs.rerating.assets import RERATE_JOB_NAME, RERATING_RUNS_KEY
 from orchestration.defs.serving.assets import serving_snapshot
 from orchestration.defs.summaries.assets import daily_report
@@ -19,7 +20,7 @@ PUBLISH_JOB_NAME = "publish_snapshot"
 SUMMARIES_OP_NAME = "daily_summary_models"
 
 DAILY_SELECTION = dg.AssetSelection.assets(daily_summary_models)
-PUBLISH_SELECTION = dg.AssetSelection.assets(daily_report, serving_snapshot)
+PUBLISH_SELECTION = dg.AssetSelection.assets(daily_report, serving_snapshot, lake_parquet)
 AFTER_BUILD_SELECTION = DAILY_SELECTION | PUBLISH_SELECTION
 """What runs after the call models are built, in a run of its own."""
 
@@ -45,7 +46,10 @@ daily_summaries_job = dg.define_asset_job(
 publish_snapshot_job = dg.define_asset_job(
     name=PUBLISH_JOB_NAME,
     selection=PUBLISH_SELECTION,
-    description="Write the 30-day report and publish serving.duckdb (after a build that changed no day).",
+    description=(
+        "Write the 30-day report, publish serving.duckdb and the Parquet lake (after a build that changed "
+        "no day)."
+    ),
 )
 
 rerate_calls_job = dg.define_asset_job(

@@ -1,0 +1,119 @@
+{{ export_config() }}
+
+with
+
+calls as (
+
+    select * from {{ ref('fct_calls') }}
+
+),
+
+status_map as (
+
+    select * from {{ ref('status_map_didww') }}
+
+),
+
+sip_codes as (
+
+    select * from {{ ref('sip_response_codes') }}
+
+),
+
+countries as (
+
+    select * from {{ ref('country_calling_codes') }}
+
+),
+
+fx_rates as (
+
+    {{ export_fx_intervals() }}
+
+),
+
+-- The SIP disconnect code most typical of each canonical call_status (macros/exports.sql).
+code_choices as (
+
+    {{ export_status_values('sip') }}
+
+),
+
+disconnects as (
+
+    select
+        calls.cdr_id,
+        -- The call's own SIP code where DIDWW's status map takes it back to the same call_status.
+        case
+            when own_code.vendor_status is not null then calls.sip_response_code
+            else code_choices.export_status
+        end as disconnect_code
+    from calls
+    left join status_map as own_code
+        on
+            cast(calls.sip_response_code as {{ dbt.type_string() }}) = own_code.vendor_status
+            and calls.call_status = own_code.call_status
+    left join code_choices
+        on calls.call_status = code_choices.call_status
+
+),
+
+-- DIDWW bills in USD: other vendors' money is converted with the fx rates of the call's UTC day.
+usd_amounts as (
+
+    select
+        calls.cdr_id,
+        {{ convert_currency('calls.vendor_rate_per_min', 'calls.vendor_currency', 'USD', 'vendor_fx', 'usd_fx') }}
+            as rate,
+        {{ convert_currency('calls.vendor_charge', 'calls.vendor_currency', 'USD', 'vendor_fx', 'usd_fx') }}
+            as charged
+    from calls
+    left join fx_rates as vendor_fx
+        on {{ fx_on_day('vendor_fx', 'calls.vendor_currency', 'calls.call_date') }}
+    left join fx_rates as usd_fx
+        on {{ fx_on_day('usd_fx', "'USD'", 'calls.call_date') }}
+
+),
+
+final as (
+
+    select
+        calls.cdr_id as _cdr_id,
+        calls.start_time as _start_time,
+        {{ format_utc_timestamp('calls.start_time') }} as {{ export_field('Date/Time Start (UTC)') }},
+        -- DIDWW leaves Connect and End empty on calls that did not connect.
+        {{ format_utc_timestamp('calls.answer_time') }} as {{ export_field('Date/Time Connect (UTC)') }},
+        case
+            when calls.answer_time is not null then {{ format_utc_timestamp('calls.end_time') }}
+        end as {{ export_field('Date/Time End (UTC)') }},
+        {{ e164_digits('calls.calling_number') }} as {{ export_field('Source') }},
+        -- One caller ID is known: the CLI passed on is the one received (no Replace CLI known).
+        {{ e164_digits('calls.calling_number') }} as {{ export_field('CLI') }},
+        {{ e164_digits('calls.called_number') }} as {{ export_field('Destination') }},
+        calls.duration_s as {{ export_field('Duration (secs)') }},
+        calls.billable_duration_s as {{ export_field('Billing Duration') }},
+        disconnects.disconnect_code as {{ export_field('Disconnect Code') }},
+        coalesce(reasons.reason_phrase, calls.release_cause) as {{ export_field('Disconnect Reason') }},
+        {{ export_money('usd_amounts.rate', 4) }} as {{ export_field('Rate (USD per minute)') }},
+        {{ export_money('usd_amounts.charged', 4) }} as {{ export_field('Charged (USD)') }},
+        -- DIDWW's Origin based (calls within the EEA) cannot be told from the canonical flag.
+        case
+            when calls.international_call then 'International'
+            when not calls.international_call then 'Local'
+        end as {{ export_field('CDR Type') }},
+        called_countries.country_name as {{ export_field('Country Name') }},
+        cast(null as {{ dbt.type_string() }}) as {{ export_field('Network Name') }},
+        calls.terminating_trunk as {{ export_field('Trunk Name') }}
+    from calls
+    inner join disconnects
+        on calls.cdr_id = disconnects.cdr_id
+    inner join usd_amounts
+        on calls.cdr_id = usd_amounts.cdr_id
+    left join sip_codes as reasons
+        on disconnects.disconnect_code = reasons.sip_response_code
+    left join countries as called_countries
+        on calls.called_country = called_countries.iso_country
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""$CDRWH_HOME/lake/: the marts as Parquet partitioned by UTC day, rewritten after every publication."""
