@@ -447,3 +447,31 @@ def test_the_scheduled_export_job_writes_yesterday(
         raise_on_error=False,
     )
     assert not refused.success
+
+
+def test_dbt_docs_document_the_exports_and_the_bi_exposures(home: Path) -> None:
+    """`make docs`: the data dictionary covers the export marts and declares who reads what."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    target = home / "dbt" / "docs"
+    env = {**os.environ, "CDRWH_HOME": str(home), "DBT_PROFILES_DIR": str(Path(__file__).parent.parent)}
+    dbt = Path(sys.executable).parent / "dbt"
+    generated = subprocess.run(
+        [str(dbt), "docs", "generate", "--target-path", str(target)],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert generated.returncode == 0, generated.stdout[-3000:]
+    catalog = json.loads((target / "catalog.json").read_text())
+    flowroute = catalog["nodes"]["model.cdr_warehouse.export_flowroute"]["columns"]
+    assert list(flowroute)[2:] == FLOWROUTE_FIELDS
+    manifest = json.loads((target / "manifest.json").read_text())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert {"daily_traffic_dashboard", "quality_and_fraud_dashboard", "export_service"} <= set(exposures)
+    assert "model.cdr_warehouse.export_flowroute" in exposures["export_service"]["depends_on"]["nodes"]
