@@ -541,6 +541,8 @@ def test_the_summary_figures_per_currency(serving, tmp_path):
     assert [t.currency for t in summary.by_currency] == ["EUR", "USD"]
     eur, usd = summary.by_currency
     assert (eur.num_calls, eur.billed_minutes, eur.total_cost) == (2, Decimal("0.50"), Decimal("0.02"))
+    # No subtotal and no itemised fees (CALLR): the subtotal is the whole charge.
+    assert eur.call_subtotal == eur.total_cost
     assert usd.num_calls == 6
     assert usd.billed_minutes == Decimal("3.10")  # (66 + 120) s
     assert usd.total_cost == Decimal("0.0217")

@@ -188,7 +188,11 @@ select
     count(*),
     coalesce(sum(s.billable_duration_s), 0),
     coalesce(sum(s.vendor_charge), 0),
-    coalesce(sum(s.vendor_subtotal), 0),
+    -- Before fees: the vendor's subtotal, else its charge less the fees it itemises.
+    coalesce(sum(coalesce(s.vendor_subtotal, s.vendor_charge - (
+        coalesce(s.vendor_connect_fee, 0) + coalesce(s.vendor_usf_fee, 0)
+        + coalesce(s.vendor_ccrf, 0) + coalesce(s.vendor_cnam_fee, 0)
+    ))), 0),
     coalesce(sum(s.vendor_connect_fee), 0),
     coalesce(sum(s.vendor_usf_fee), 0),
     coalesce(sum(s.vendor_ccrf), 0),
