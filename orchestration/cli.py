@@ -434,6 +434,26 @@ Where to look next:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import BenchConfig, run_bench
+    from orchestration.bench.report import format_report, write_json
+
+    config = BenchConfig(
+        calls=args.calls,
+        days=args.days,
+        seed=args.seed,
+        work=Path(args.work) if args.work else None,
+        incremental=not args.no_incremental,
+    )
+    result = run_bench(config, progress=lambda message: print(message, file=sys.stderr, flush=True))
+    print(format_report(result))
+    if args.json:
+        write_json(result, Path(args.json))
+        print(f"\nJSON: {args.json}")
+    runs = [result["full"], *([result["incremental"]] if "incremental" in result else [])]
+    return 0 if all(run["exit_code"] == 0 for run in runs) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdrwh", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -615,6 +635,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="generate sample data if there is none, run, show the day's figures"
     ).set_defaults(handler=cmd_demo)
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure the pipeline (per stage, peak memory) against DuckDB references on the same files",
+        description="Generate (or reuse) N calls of every format, run the pipeline in a fresh CDRWH_HOME "
+        "under --work, report seconds and rows/s per stage, peak memory, the DuckDB scan floor and a "
+        "hand-written DuckDB reference on the same files, then one more day (the incremental case). "
+        "The documented run is --calls 10000000.",
+    )
+    bench.add_argument("--calls", type=int, default=1_000_000, help="calls in all (default: 1,000,000)")
+    bench.add_argument("--days", type=int, default=30, help="UTC days they span (default: 30)")
+    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument("--json", metavar="FILE", help="also write the result as JSON")
+    bench.add_argument(
+        "--work", metavar="DIR", help="cached data and the bench's CDRWH_HOME (default: $CDRWH_HOME/bench)"
+    )
+    bench.add_argument("--no-incremental", action="store_true", help="skip the one-new-day run")
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 
