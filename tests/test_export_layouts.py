@@ -449,15 +449,20 @@ def test_the_scheduled_export_job_writes_yesterday(
     assert not refused.success
 
 
-def test_dbt_docs_document_the_exports_and_the_bi_exposures(home: Path) -> None:
+def test_dbt_docs_document_the_exports_and_the_bi_exposures(home: Path, tmp_path: Path) -> None:
     """`make docs`: the data dictionary covers the export marts and declares who reads what."""
     import json
     import os
+    import shutil
     import subprocess
     import sys
 
-    target = home / "dbt" / "docs"
-    env = {**os.environ, "CDRWH_HOME": str(home), "DBT_PROFILES_DIR": str(Path(__file__).parent.parent)}
+    # dbt opens the warehouse for writing, and this module holds it open read-only: document a copy.
+    copy = tmp_path / "cdrwh"
+    copy.mkdir()
+    shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
+    target = copy / "dbt" / "docs"
+    env = {**os.environ, "CDRWH_HOME": str(copy), "DBT_PROFILES_DIR": str(Path(__file__).parent.parent)}
     dbt = Path(sys.executable).parent / "dbt"
     generated = subprocess.run(
         [str(dbt), "docs", "generate", "--target-path", str(target)],
