@@ -101,7 +101,7 @@ def summarise_after(
     days = build.stale_days
     full_refresh = full_refresh or build.summaries_need_full_refresh
     if full_refresh:
-        days = sorted(set(days) | set(_summarised_days()))
+        days = sorted(set(days) | set(_days_with_calls()))
     if not days:
         return build.merged(run_job(PUBLISH_JOB_NAME, instance=instance))
     return build.merged(run_summaries(days, instance=instance, full_refresh=full_refresh))
@@ -124,7 +124,7 @@ def run_summaries(
     return result
 
 
-def _summarised_days() -> list[date]:
+def _days_with_calls() -> list[date]:
     """Every day of fct_calls (a full refresh rebuilds them all, so its partition range covers them)."""
     import duckdb
 
