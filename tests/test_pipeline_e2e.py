@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import os
 import subprocess
+from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -294,6 +296,17 @@ def test_run_reports_landing_and_tests(first_run: subprocess.CompletedProcess) -
     out = first_run.stdout
     assert "Landing:" in out and "1 duplicate, 1 rejected" in out
     assert " 0 failed" in out and "Published" in out
+
+
+def test_production_builds_run_data_tests_but_not_unit_tests(home: Path, first_run) -> None:
+    """Unit tests check logic on fixed inputs: CI runs them (test_dbt_unit_tests.py), production does not."""
+    assert first_run.returncode == 0, first_run.stdout + first_run.stderr
+    kinds = Counter()
+    for run_results in (home / "dbt" / "target").glob("*/run_results.json"):
+        for node in json.loads(run_results.read_text())["results"]:
+            kinds[node["unique_id"].split(".")[0]] += 1
+    assert kinds["test"] > 100 and kinds["model"] > 20
+    assert kinds["unit_test"] == 0
 
 
 def test_every_file_is_accounted_for(con: duckdb.DuckDBPyConnection, home: Path) -> None:

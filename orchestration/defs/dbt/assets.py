@@ -20,6 +20,9 @@ from orchestration.settings import paths
 ensure_manifest()
 
 DAILY_SELECTOR = "tag:daily"
+PRODUCTION_BUILD = ("build", "--exclude-resource-type", "unit_test")
+"""dbt unit tests check the models' logic on fixed inputs, not the data: they run in CI (pytest
+``tests/test_dbt_unit_tests.py``), as dbt advises, not in every production build."""
 DAILY_TRAFFIC_KEY = dg.AssetKey(["marts", "daily_traffic"])
 
 
@@ -32,7 +35,7 @@ DAILY_TRAFFIC_KEY = dg.AssetKey(["marts", "daily_traffic"])
 def cdr_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # `dbt build` runs each node's tests right after it; a failing error-severity test fails the step,
     # so nothing downstream (the serving snapshot) is published from a bad build.
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli([*PRODUCTION_BUILD], context=context).stream()
 
 
 class DailySummariesConfig(dg.Config):
@@ -62,7 +65,7 @@ def daily_summary_models(
         else days_of_window(context.partition_time_window)
     )
     context.log.info(f"rebuilding {len(days)} UTC days: {days[0]} .. {days[-1]}" if days else "no days")
-    args = ["build", "--vars", summary_days_vars(days)]
+    args = [*PRODUCTION_BUILD, "--vars", summary_days_vars(days)]
     if config.full_refresh:
         args.append("--full-refresh")
     # Events are held until dbt has finished: the day's figures are read from the warehouse, which the
