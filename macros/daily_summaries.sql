@@ -88,3 +88,16 @@
         1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The same for a list of SQL expressions. -#}
+{% macro row_hash_of(expressions) -%}
+    {{ return(adapter.dispatch('row_hash_of', 'cdr_warehouse')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__row_hash_of(expressions) -%}
+    hash({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__row_hash_of(expressions) -%}
+    xxhash64({{ expressions | join(', ') }})
+{%- endmacro %}

@@ -217,7 +217,12 @@ with
 
 calls as (
 
+    {#- The export is tested on the days a build rebuilt (macros/tests_on_rebuilt_days.sql): so are the calls. -#}
+    {%- set rebuilt_days = cdr_warehouse.rebuilt_days_condition(ref('fct_calls')) %}
     select cdr_id from {{ ref('fct_calls') }}
+    {%- if rebuilt_days %}
+    where {{ rebuilt_days }}
+    {%- endif %}
 
 ),
 

@@ -495,7 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild the summary tables from scratch (after a change to their columns)",
+        help="rebuild every day of the call models and of the summaries from the landed rows (the call "
+        "models also rebuild whole on their own when their SQL, macros or seeds changed)",
     )
     run.set_defaults(handler=cmd_run)
     status = commands.add_parser("status", help="per-file accounting, reject reasons, quarantine")

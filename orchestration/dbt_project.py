@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -31,3 +32,18 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     if not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime(project.project_dir):
         project.preparer.prepare(project)
     return manifest
+
+
+_CALL_MODEL_INPUTS = (("dbt_project.yml", "*"), ("models", "*.sql"), ("macros", "*.sql"), ("seeds", "*.csv"))
+
+
+def call_models_version(project_dir: Path = PROJECT_DIR) -> str:
+    """A hash of what the call models compute from: SQL, macros, seeds and project settings (not the YAML
+    docs and tests). The incremental call models record it; a different one means rebuilding them whole."""
+    digest = hashlib.sha256()
+    for name, pattern in _CALL_MODEL_INPUTS:
+        path = project_dir / name
+        files = [path] if path.is_file() else sorted(path.rglob(pattern)) if path.exists() else []
+        for file in files:
+            digest.update(str(file.relative_to(project_dir)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

@@ -16,6 +16,7 @@ import dagster as dg
 from orchestration.settings import configure_environment
 
 _KEEP_DBT_RUN_FOLDERS = 5
+CALL_MODELS_OP_NAME = "cdr_dbt_models"
 
 
 @dataclass
@@ -84,10 +85,13 @@ class PipelineResult:
 
 def run_pipeline(instance: dg.DagsterInstance | None = None, *, full_refresh: bool = False) -> PipelineResult:
     """Execute ``cdr_pipeline`` (land, build the call models) then, as the summarise_stale_days sensor
-    does, the daily summaries of the days it changed (or the publication alone), in process."""
+    does, the daily summaries of the days it changed (or the publication alone), in process.
+    ``full_refresh`` rebuilds every day of the call models and of the summaries."""
     from orchestration.defs.jobs import PIPELINE_JOB_NAME
 
-    return summarise_after(run_job(PIPELINE_JOB_NAME, instance=instance), instance, full_refresh=full_refresh)
+    ops = {CALL_MODELS_OP_NAME: {"config": {"full_refresh": True}}} if full_refresh else None
+    build = run_job(PIPELINE_JOB_NAME, ops, instance=instance)
+    return summarise_after(build, instance, full_refresh=full_refresh)
 
 
 def summarise_after(

@@ -7,16 +7,22 @@ the same measuring code). The others are quick.
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.bench import BenchConfig, run_bench
 from orchestration.bench.cache import BENCH_START, MARKER, bench_data, cached_generate
 from orchestration.bench.measure import _union_seconds, node_layer, tree_rss
+from orchestration.bench.reference import DECK, format_files, handwritten_reference
 from orchestration.bench.report import REQUIRED_KEYS, format_report, write_json
 from orchestration.bench.runner import OUTSIDE_STEPS
+from orchestration.formats import FORMATS
+from orchestration.generator import GenerationSummary, generate
 
 CALLS, DAYS = 2_000, 2
 TOLERANCE_S = 0.5
@@ -58,11 +64,13 @@ def test_long_bench_lands_every_generated_row(bench: tuple[dict, Path]) -> None:
 def test_long_bench_reference_does_the_same_work(bench: tuple[dict, Path]) -> None:
     result, _ = bench
     hand = result["references"]["handwritten"]
-    assert hand["covers"] == "flowroute_cdr"
-    assert hand["rows_loaded"] == result["data"]["rows_by_format"]["flowroute_cdr"]
-    assert hand["summary_calls"] == result["full"]["warehouse"]["fct_calls_flowroute"]
-    assert hand["matches_pipeline"] is True
-    assert hand["calls_rated"] == hand["rows_deduplicated"]
+    assert hand["covers"] == [f.name for f in FORMATS]
+    assert hand["rows_by_format"] == result["data"]["rows_by_format"]
+    assert hand["rows_loaded"] == result["data"]["calls"]
+    assert hand["summary_calls"] == result["full"]["warehouse"]["fct_calls"]
+    assert hand["matches_pipeline"] is True and hand["share_of_rows"] == 1
+    assert 0 < hand["calls_rated"] <= hand["rows_deduplicated"]
+    assert "full_over_handwritten_scaled" not in result["targets"]
 
 
 def test_long_bench_json_has_the_documented_keys(bench: tuple[dict, Path], tmp_path: Path) -> None:
@@ -104,6 +112,70 @@ def test_cache_is_reused_and_an_incomplete_one_regenerated(tmp_path: Path) -> No
 
     other = cached_generate(folder, seed=4, days=1, calls_per_day=50, start=BENCH_START)
     assert not other.reused  # other arguments: not the same data
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerationSummary]:
+    """A small generated delivery (2 days x 50 calls, no defects): every format, a few files each."""
+    root = tmp_path_factory.mktemp("small") / "files"
+    return root, generate(root, days=2, calls_per_day=50, seed=7, start=BENCH_START)
+
+
+def test_reference_counts_every_generated_call(
+    small_set: tuple[Path, GenerationSummary], tmp_path: Path
+) -> None:
+    root, summary = small_set
+    hand = handwritten_reference(root, tmp_path / "reference.duckdb")
+    assert hand["covers"] == [f.name for f in FORMATS]
+    assert hand["rows_by_format"] == summary.rows_by_format
+    assert all(rows > 0 for rows in hand["rows_by_format"].values())
+    assert hand["files"] == len(summary.files) and not hand["unrecognised_files"]
+    assert hand["rows_deduplicated"] == hand["summary_calls"] == summary.calls
+    assert 0 < hand["summary_answered"] < hand["summary_calls"]
+    assert hand["summary_days"] == 2
+    assert {"detect", "load", "dedupe", "rate", "summarise"} <= set(hand["phases"])
+    assert {f"load {f.name}" for f in FORMATS} <= set(hand["phases"])
+
+
+def test_reference_dedupes_a_file_sent_again_elsewhere(
+    small_set: tuple[Path, GenerationSummary], tmp_path: Path
+) -> None:
+    root, summary = small_set
+    delivery = tmp_path / "files"
+    shutil.copytree(root, delivery)
+    by_format, _, _ = format_files(root)
+    # DIDWW's directions share a folder (told apart by header) and DemandFlow is JSON: resend one of each.
+    resent = [by_format["didww_outbound"][0], by_format["demandflow_cdr"][-1]]
+    for path in resent:
+        copy = delivery / "resent" / path.relative_to(root)
+        copy.parent.mkdir(parents=True)
+        shutil.copy2(path, copy)
+    hand = handwritten_reference(delivery, tmp_path / "reference.duckdb")
+    assert hand["files"] == len(summary.files) + 2 and not hand["unrecognised_files"]
+    resent_rows = sum(summary.expected.files[path].rows for path in resent)
+    assert resent_rows > 0 and hand["rows_loaded"] == summary.calls + resent_rows
+    assert hand["rows_by_format"]["didww_inbound"] == summary.rows_by_format["didww_inbound"]
+    assert hand["rows_deduplicated"] == hand["summary_calls"] == summary.calls
+
+
+def test_reference_rates_answered_calls_by_deck_prefix(
+    small_set: tuple[Path, GenerationSummary], tmp_path: Path
+) -> None:
+    root, _ = small_set
+    hand = handwritten_reference(root, tmp_path / "reference.duckdb")
+    with DECK.open(newline="") as handle:
+        prefixes = [row["prefix"] for row in csv.DictReader(handle) if not row["effective_to"]]
+    with duckdb.connect(str(tmp_path / "reference.duckdb"), read_only=True) as con:
+        rows = con.execute("select called_digits, rate_prefix, charge from rated where answered").fetchall()
+    expected = [
+        (digits, max((p for p in prefixes if digits and digits.startswith(p)), key=len, default=None))
+        for digits, _, _ in rows
+    ]
+    matching = [longest for _, longest in expected if longest]
+    assert matching and len(matching) <= hand["answered_rated"] <= hand["calls_rated"]
+    for (_, rate_prefix, charge), (_, longest) in zip(rows, expected, strict=True):
+        if longest:
+            assert rate_prefix == longest and charge is not None and charge >= 0
 
 
 def test_node_layers() -> None:

@@ -1,3 +1,13 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=call_days_strategy(),
+    on_schema_change='fail',
+    meta={'call_days_column': 'cast(start_time as date)'},
+    pre_hook="{{ delete_call_days('changed', 'cast(start_time as date)') }}",
+) }}
+
+-- depends_on: {{ ref('int_calls__days_to_build') }}
+
 with
 
 valid as (
@@ -5,6 +15,9 @@ valid as (
     -- Rows that break a field rule are quarantined, never deduplicated against valid versions.
     select * from {{ ref('int_calls__validated') }}
     where broken_rules is null
+    {% if is_incremental() -%}
+        and {{ call_days_filter('changed', 'cast(start_time as date)') }}
+    {%- endif %}
 
 ),
 

@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=call_days_strategy(),
+    on_schema_change='fail',
+    meta={'call_days_column': 'call_date'},
+    pre_hook="{{ delete_call_days('affected') }}",
+) }}
+
 {#-
     Fraud rules per call (after OpenSIPS fraud_detection, CGRateS ThresholdS and CDR-Stats alarms): one boolean
     per rule, the figure it measured, a 0-100 score (the sum of the triggered rules' weights, capped) and the
@@ -25,6 +33,13 @@
 {%- set epoch_timestamp = "cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
 {%- set epoch_date = "cast('1970-01-01' as date)" -%}
 
+{#- An incremental build rebuilds the affected days (macros/call_days.sql); their rules read back over the
+    previous days (the spike baseline, bursts across midnight) and calls still in progress at their start. -#}
+{%- set first_rebuilt_day = "(select min(call_date) from " ~ ref('int_calls__days_to_build') ~ ")" -%}
+{%- set lookback_from = "(select cast(" ~ dbt.dateadd('day', -(spike_baseline_days + 1), 'min(call_date)') ~ " as date) from " ~ ref('int_calls__days_to_build') ~ ")" %}
+
+-- depends_on: {{ ref('int_calls__days_to_build') }}
+
 with
 
 enriched as (
@@ -45,6 +60,10 @@ enriched as (
         duration_s,
         ring_duration_s
     from {{ ref('int_calls__enriched') }}
+    {% if is_incremental() -%}
+    where call_date >= {{ lookback_from }}
+        or end_time >= cast({{ first_rebuilt_day }} as {{ dbt.type_timestamp() }})
+    {%- endif %}
 
 ),
 
@@ -55,6 +74,9 @@ rated as (
         margin,
         rating_status
     from {{ ref('int_calls__rated') }}
+    {% if is_incremental() -%}
+    where call_date >= {{ lookback_from }}
+    {%- endif %}
 
 ),
 
@@ -81,6 +103,7 @@ calls as (
 
     select
         enriched.cdr_id,
+        enriched.call_date,
         enriched.direction,
         enriched.call_status,
         enriched.calling_number,
@@ -195,6 +218,14 @@ subject_days as (
 
 ),
 
+first_day as (
+
+    -- The first day of all the data, not of the days read: a rebuild reads only its lookback.
+    select {{ dbt.datediff(epoch_date, 'min(call_date)', 'day') }} as first_day_number
+    from {{ ref('int_calls__enriched') }}
+
+),
+
 subject_day_baselines as (
 
     -- The frame spans the previous days and the day itself; days without calls have no row and add 0.
@@ -203,13 +234,14 @@ subject_day_baselines as (
         destination_key,
         day_number,
         destination_calls_day,
-        min(day_number) over () as first_day_number,
+        first_day.first_day_number,
         sum(destination_calls_day) over (
             partition by fraud_subject, destination_key
             order by day_number
             range between {{ spike_baseline_days }} preceding and current row
         ) - destination_calls_day as baseline_period_calls
     from subject_days
+    cross join first_day
 
 ),
 
@@ -293,6 +325,7 @@ measured as (
 
     select
         calls.cdr_id,
+        calls.call_date,
         calls.fraud_subject,
         high_risk_calls.matched_high_risk_prefix,
         high_risk_calls.high_risk_description,
@@ -333,6 +366,7 @@ flagged as (
 
     select
         cdr_id,
+        call_date,
         fraud_subject,
         matched_high_risk_prefix,
         high_risk_description,
@@ -384,6 +418,7 @@ final as (
 
     select
         cdr_id,
+        call_date,
         fraud_subject,
         fraud_score,
         fraud_indicators,
@@ -403,6 +438,9 @@ final as (
         is_negative_margin,
         margin
     from scored
+    {% if is_incremental() -%}
+    where {{ call_days_filter('affected') }}
+    {%- endif %}
 
 )
 

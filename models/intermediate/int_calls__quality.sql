@@ -1,9 +1,22 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=call_days_strategy(),
+    on_schema_change='fail',
+    meta={'call_days_column': 'call_date'},
+    pre_hook="{{ delete_call_days('changed') }}",
+) }}
+
+-- depends_on: {{ ref('int_calls__days_to_build') }}
+
 -- Call quality by the simplified ITU-T G.107 E-model (macros/quality.sql): one row per call.
 with
 
 calls as (
 
     select * from {{ ref('int_calls__enriched') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('changed') }}
+    {%- endif %}
 
 ),
 
@@ -18,6 +31,7 @@ measured as (
     -- Only answered calls carried media. A MOS outside 1..5 is no measurement (the field rules flag it).
     select
         calls.cdr_id,
+        calls.call_date,
         calls.codec,
         coalesce(codec_impairments.ie, 0) as codec_ie,
         calls.call_status = 'answered' and (
@@ -41,6 +55,7 @@ rated as (
 
     select
         cdr_id,
+        call_date,
         codec_ie,
         case
             when has_network
@@ -56,6 +71,7 @@ chosen as (
     -- Network and MOS both given: the lower (more pessimistic) R; a tie counts as network.
     select
         cdr_id,
+        call_date,
         codec_ie,
         network_r_factor,
         mos_r_factor,
@@ -73,6 +89,7 @@ scored as (
     -- R to 4 decimals (dropping float noise such as 89.99999999999999 for an exact 90).
     select
         cdr_id,
+        call_date,
         codec_ie,
         quality_source,
         cast(round(network_r_factor, 4) as decimal(7, 4)) as network_r_factor,
@@ -92,6 +109,7 @@ final as (
     -- The score rounds the decimal R half up; the band is read from the score as shown (90.0 is excellent).
     select
         cdr_id,
+        call_date,
         codec_ie,
         network_r_factor,
         mos_r_factor,

@@ -1,3 +1,13 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=call_days_strategy(),
+    on_schema_change='fail',
+    meta={'call_days_column': 'call_date'},
+    pre_hook="{{ delete_call_days('changed') }}",
+) }}
+
+-- depends_on: {{ ref('int_calls__days_to_build') }}
+
 with
 
 calls as (
@@ -16,6 +26,9 @@ calls as (
         vendor_charge,
         vendor_currency
     from {{ ref('int_calls__enriched') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('changed') }}
+    {%- endif %}
 
 ),
 
@@ -402,6 +415,7 @@ final as (
 
     select
         priced.cdr_id,
+        priced.call_date,
         priced.rate_deck_id,
         priced.rated_prefix,
         priced.rated_destination,

@@ -1,4 +1,7 @@
-{#- Every vendor's staged calls in one canonical shape. A new vendor adds its staging model here. -#}
+{{ config(materialized='view') }}
+
+{#- Every vendor's staged calls in one canonical shape. A new vendor adds its staging model here.
+    A view: int_calls__validated is the first table of the parsed calls (one write of them, not two). -#}
 {{ union_staged_cdrs([
     ref('stg_flowroute__cdrs'),
     ref('stg_callr__cdrs'),

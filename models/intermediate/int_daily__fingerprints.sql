@@ -1,8 +1,21 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=call_days_strategy(),
+    on_schema_change='fail',
+    meta={'call_days_column': 'call_date'},
+    pre_hook="{{ delete_call_days('affected') }}",
+) }}
+
+-- depends_on: {{ ref('int_calls__days_to_build') }}
+
 with
 
 calls as (
 
     select * from {{ ref('fct_calls') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('affected') }}
+    {%- endif %}
 
 ),
 

@@ -1,26 +1,48 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=call_days_strategy(),
+    on_schema_change='fail',
+    meta={'call_days_column': 'call_date'},
+    pre_hook="{{ delete_call_days('affected') }}",
+) }}
+
+-- depends_on: {{ ref('int_calls__days_to_build') }}
+
 with
 
 enriched as (
 
     select * from {{ ref('int_calls__enriched') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('affected') }}
+    {%- endif %}
 
 ),
 
 rated as (
 
     select * from {{ ref('int_calls__rated') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('affected') }}
+    {%- endif %}
 
 ),
 
 quality as (
 
     select * from {{ ref('int_calls__quality') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('affected') }}
+    {%- endif %}
 
 ),
 
 fraud as (
 
     select * from {{ ref('int_calls__fraud') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('affected') }}
+    {%- endif %}
 
 ),
 
@@ -66,7 +88,7 @@ final as (
         start_time,
         answer_time,
         end_time,
-        call_date,
+        enriched.call_date,
         duration_s,
         billable_duration_s,
         ring_duration_s,

@@ -3,21 +3,27 @@
 ``scan_floor``: what DuckDB needs just to read every file (``count(*)`` over ``read_csv`` /
 ``read_json``), per format group: no pipeline can land the files faster.
 
-``handwritten_reference``: the pipeline's core work for the Flowroute files written as one script
-without the framework (no Dagster, no dbt, no per-file transactions, no tests): a typed load into a
-DuckDB file, deduplication on Flowroute's natural key, longest-prefix rating against
-``seeds/rate_deck_default.csv`` by a prefix-expansion equi-join, and a daily UTC summary. It covers the
-Flowroute format only (the largest share of the calls, and the one whose layout the exports follow); the
-other formats' staging is not reproduced, so the bench compares it with the pipeline's Flowroute share.
+``handwritten_reference``: the pipeline's core work for every CDR format written as one script
+without the framework (no Dagster, no dbt, no per-file transactions, no tests): per format one read of
+all its files and a typed load into one canonical table of a DuckDB file (each format's start, called
+number, answered flag, duration and charge read as its staging model reads them: ``FORMAT_SQL``), then
+one deduplication on the vendors' natural keys, longest-prefix rating against
+``seeds/rate_deck_default.csv`` by a prefix-expansion equi-join, and a daily UTC summary. On data
+without defects its summary counts the pipeline's ``fct_calls``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import gzip
+import re
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from orchestration.formats.spec import FormatSpec, normalize_header
 from orchestration.settings import PROJECT_DIR
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
@@ -84,73 +90,222 @@ def scan_floor(root: Path) -> dict[str, Any]:
     return {"seconds": round(total_seconds, 3), "rows": total_rows, "groups": groups}
 
 
-def handwritten_reference(flowroute_files: list[Path], database: Path, deck: Path = DECK) -> dict[str, Any]:
-    """Load, deduplicate, rate and summarise the Flowroute files in one DuckDB script; timed per phase.
+def _header(path: Path) -> list[str]:
+    """The first record of a CSV file (gzip or plain), BOM dropped."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        return next(csv.reader(handle), [])
 
-    1. Typed load: every file in one ``read_csv`` (25- and 26-column exports by name), cast to types,
-       timestamps to UTC, into a table of a DuckDB file (``database``, replaced).
-    2. Dedupe: one row per natural key (direction, start, end, caller, destination; trimmed, lower case,
-       as the pipeline keys it), the newest file's row winning.
+
+def format_files(root: Path) -> tuple[dict[str, list[Path]], dict[str, list[list[str]]], list[Path]]:
+    """The files under ``root`` by format name, each CSV file's header, and the files no format takes.
+
+    A folder names its vendor (``format_groups``); a vendor with one format of the file's kind takes the
+    file as it is, anything else (DIDWW's inbound and outbound exports share a folder; a re-sent copy
+    sits under ``resent/<vendor>/``) is told by its header, as landing does."""
+    from orchestration.formats import FORMATS, DetectionError, detect
+
+    files: dict[str, list[Path]] = defaultdict(list)
+    headers: dict[str, list[list[str]]] = defaultdict(list)
+    unknown: list[Path] = []
+    for (group, kind), paths in format_groups(root).items():
+        candidates = [f for f in FORMATS if f.reader == kind and f.vendor == group]
+        for path in paths:
+            header = _header(path) if kind == "csv" else []
+            spec = candidates[0] if len(candidates) == 1 else None
+            if spec is None and kind == "csv":
+                with contextlib.suppress(DetectionError):
+                    spec = detect(header, reader="csv").spec
+            elif spec is None:
+                json_formats = [f for f in FORMATS if f.reader == "json"]
+                spec = json_formats[0] if len(json_formats) == 1 else None
+            if spec is None:
+                unknown.append(path)
+                continue
+            files[spec.name].append(path)
+            if header:
+                headers[spec.name].append(header)
+    return dict(files), dict(headers), unknown
+
+
+MACROS = """
+    create or replace temp macro txt(x) as nullif(trim(x), '');
+    create or replace temp macro utc(x) as try_cast(txt(x) as timestamp);
+    create or replace temp macro utc_offset(x) as try_cast(txt(x) as timestamptz) at time zone 'UTC';
+    create or replace temp macro int_s(x) as try_cast(txt(x) as integer);
+    create or replace temp macro money(x) as try_cast(txt(x) as decimal(18, 8));
+    create or replace temp macro user_digits(x) as
+        regexp_replace(regexp_extract(trim(x), '^(?:sips?:|tel:)?([^@;]*)', 1), '[^0-9]', '', 'g');
+    create or replace temp macro e164_digits(x) as case
+        when starts_with(trim(regexp_extract(trim(x), '^(?:sips?:|tel:)?([^@;]*)', 1)), '+') then user_digits(x)
+        when starts_with(user_digits(x), '00') then substr(user_digits(x), 3)
+        when starts_with(user_digits(x), '011') then substr(user_digits(x), 4)
+        when length(user_digits(x)) = 10 and left(user_digits(x), 1) between '2' and '9' then '1' || user_digits(x)
+        else user_digits(x)
+    end;
+"""
+"""SQL helpers every format's expressions use: parse a UTC or an offset timestamp, an integer, an amount;
+the called number's E.164 digits (user part of a SIP URI, '00' / '011' dropped, NANP 10 digits get '1'),
+as the staging models' macros do."""
+
+FORMAT_SQL: dict[str, dict[str, str]] = {
+    "flowroute_cdr": {
+        "start_time": "utc_offset(start_time)",
+        "called": "destination",
+        "answered": "lower(trim(result)) in ('completed', 'answered')",
+        "duration_s": "int_s(duration)",
+        "vendor_charge": "money(total_cost)",
+    },
+    "callr_cdr": {
+        "start_time": "utc(start)",
+        "called": "coalesce(txt(did_intl_number), number)",
+        "answered": "lower(trim(dialstatus)) = 'answer'",
+        "duration_s": "coalesce(int_s(duration_answered), 0)",
+        "vendor_charge": "(coalesce(money(billing_customer_debit_eur), 0)"
+        " - coalesce(money(billing_customer_credit_eur), 0)) * 0.01",  # euro cents
+    },
+    "didww_inbound": {
+        "start_time": "utc(start_time)",
+        "called": "did",
+        "answered": "int_s(disconnect_code) in (200, 202)",
+        "duration_s": "coalesce(int_s(duration), 0)",
+        "vendor_charge": "coalesce(money(tollfree_amount), 0) + coalesce(money(termination_amount), 0)"
+        " + coalesce(money(metered_channels_amount), 0)",
+    },
+    "didww_outbound": {
+        "start_time": "utc(start_time)",
+        "called": "destination",
+        "answered": "int_s(disconnect_code) in (200, 202)",
+        "duration_s": "coalesce(int_s(duration), 0)",
+        "vendor_charge": "coalesce(money(charged), 0) + coalesce(money(tollfree_amount), 0)",
+    },
+    "connexcs_cdr": {
+        "start_time": "utc(call_time)",
+        "called": "destination",
+        "answered": "case when int_s(sip_code) is not null then int_s(sip_code) in (200, 202)"
+        " when txt(release_reason) is not null then lower(trim(release_reason)) in ('normal clearing', 'answered')"
+        " else coalesce(int_s(duration), 0) > 0 end",
+        "duration_s": "coalesce(int_s(duration), 0)",
+        "vendor_charge": "money(charge)",
+    },
+    "demandflow_cdr": {
+        "start_time": "utc_offset(start_time)",
+        "called": "called_number",
+        "answered": "trim(call_status) = '1'",
+        "duration_s": "cast(round(money(duration)) as integer)",
+        "vendor_charge": "money(charge_amount)",
+    },
+}
+"""Per format, over its declared column names: the call's start (UTC), the called number as received,
+whether it was answered, the connected seconds and what the vendor charged (its currency), read the way
+the format's staging model reads them."""
+
+CANONICAL = """
+    create table loaded (
+        vendor varchar, format varchar, natural_key ubigint, source_file varchar, start_time timestamp,
+        called_digits varchar, answered boolean, duration_s integer, vendor_charge decimal(18, 8)
+    )
+"""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _load_sql(spec: FormatSpec, paths: list[Path], headers: list[list[str]]) -> str:
+    """One insert of every file of ``spec`` (one read), its declared columns taken by any spelling."""
+    expressions = FORMAT_SQL[spec.name]
+    text = " ".join(expressions.values())
+    used = [
+        c for c in spec.columns if c.name in spec.natural_key or re.search(rf"\b{re.escape(c.name)}\b", text)
+    ]
+    if spec.reader == "json":
+        keys = dict.fromkeys(k for c in used for k in (*c.headers, c.name))
+        columns = "{" + ", ".join(f"'{k}': 'VARCHAR'" for k in keys) + "}"
+        source = f"read_json({_sql_list(paths)}, columns = {columns}, union_by_name = true, filename = true)"
+        present = set(keys)
+    else:
+        source = (
+            f"read_csv({_sql_list(paths)}, union_by_name = true, all_varchar = true, header = true, "
+            f"delim = '{spec.delimiter}', filename = true)"
+        )
+        present = {cell for header in headers for cell in header}
+    mapped = []
+    for column in used:
+        cells = [_quote(cell) for cell in sorted(present) if normalize_header(cell) in column.spellings()]
+        value = f"coalesce({', '.join(cells)})" if cells else "null::varchar"
+        mapped.append(f"{value} as {column.name}")
+    key = " || '|' || ".join(f"coalesce(lower(trim({c})), '')" for c in spec.natural_key)
+    empty = "|" * (len(spec.natural_key) - 1)
+    return f"""
+        insert into loaded
+        select
+            '{spec.vendor}', '{spec.name}',
+            -- A row without any key value is a call of its own, as in the pipeline.
+            hash('{spec.name}|' || case when {key} = '{empty}' then uuid()::varchar else {key} end),
+            filename,
+            {expressions["start_time"]},
+            e164_digits({expressions["called"]}),
+            coalesce({expressions["answered"]}, false),
+            {expressions["duration_s"]},
+            {expressions["vendor_charge"]}
+        from (select filename, {", ".join(mapped)} from {source})
+    """
+
+
+def handwritten_reference(root: Path, database: Path, deck: Path = DECK) -> dict[str, Any]:
+    """Load, deduplicate, rate and summarise every CDR file under ``root`` in one DuckDB script; timed
+    per phase.
+
+    0. Detect: the files by format (``format_files``: folder, then header where a folder holds more).
+    1. Typed load, per format: every file of the format in one ``read_csv`` / ``read_json`` (all columns
+       text, by name across header generations), the declared columns taken by any spelling, cast by the
+       format's ``FORMAT_SQL`` into one canonical table of a DuckDB file (``database``, replaced): vendor,
+       natural key (the format's ``natural_key`` columns trimmed and lower-cased, as the pipeline keys
+       them), source file, start (UTC), called digits, answered, connected seconds, vendor charge.
+    2. Dedupe, once over all formats: one row per vendor and natural key, the newest file's row winning.
     3. Rate: each call's called digits expanded to its prefixes (1..15 digits), equi-joined with the deck,
        the longest match wins; charge = connect fee + rate x billed minutes (first increment, then
-       subsequent increments) for completed calls.
-    4. Summarise: per UTC day of the start, calls, completed calls, minutes, our charge, the vendor's.
+       subsequent increments) for answered calls.
+    4. Summarise: per UTC day of the start, calls, answered calls, minutes, our charge, the vendors'.
     """
     import duckdb
+
+    from orchestration.formats import FORMATS_BY_NAME
 
     database.parent.mkdir(parents=True, exist_ok=True)
     for stale in (database, database.with_name(database.name + ".wal")):
         stale.unlink(missing_ok=True)
     phases: dict[str, float] = {}
-    if not flowroute_files:
-        return {
-            "covers": "flowroute_cdr",
-            "seconds": 0.0,
-            "phases": phases,
-            "rows_loaded": 0,
-            "summary_calls": 0,
-        }
+    started_all = time.perf_counter()
+    files, headers, unknown = format_files(root)
+    covered = [name for name in FORMATS_BY_NAME if name in files]
+    phases["detect"] = round(time.perf_counter() - started_all, 3)
 
     def timed(name: str, sql: str) -> None:
         started = time.perf_counter()
         con.execute(sql)
         phases[name] = round(time.perf_counter() - started, 3)
 
-    started_all = time.perf_counter()
     with duckdb.connect(str(database)) as con:
-        con.execute("set TimeZone = 'UTC'; set preserve_insertion_order = false")
-        timed(
-            "load",
-            f"""
-            create table flowroute as
-            select
-                hash(
-                    coalesce(lower(trim(direction)), '') || '|' || coalesce(lower(trim(start_time)), '')
-                    || '|' || coalesce(lower(trim(end_time)), '') || '|' || coalesce(lower(trim(callerid)), '')
-                    || '|' || coalesce(lower(trim(destination)), '')
-                ) as natural_key,
-                filename as source_file,
-                lower(trim(direction)) as direction,
-                try_cast(nullif(trim(start_time), '') as timestamptz) at time zone 'UTC' as start_time,
-                try_cast(nullif(trim(end_time), '') as timestamptz) at time zone 'UTC' as end_time,
-                regexp_replace(destination, '[^0-9]', '', 'g') as called_digits,
-                trim(callerid) as calling_number,
-                lower(trim(result)) as result,
-                try_cast(duration as integer) as duration_s,
-                try_cast(billed_duration as integer) as billed_duration_s,
-                try_cast(total_cost as decimal(18, 8)) as vendor_charge
-            from read_csv({_sql_list(flowroute_files)}, union_by_name = true, all_varchar = true,
-                          header = true, filename = true)
-            """,
+        con.execute(
+            "set TimeZone = 'UTC'; set preserve_insertion_order = false; set enable_progress_bar = false"
         )
+        con.execute(MACROS)
+        con.execute(CANONICAL)
+        for name in covered:
+            timed(f"load {name}", _load_sql(FORMATS_BY_NAME[name], files[name], headers.get(name, [])))
+        phases["load"] = round(sum(v for k, v in phases.items() if k.startswith("load ")), 3)
         timed(
             "dedupe",
             """
             create table calls as
             select row_number() over () as call_no, * exclude (version_rank)
             from (
-                select *, row_number() over (partition by natural_key order by source_file desc) as version_rank
-                from flowroute
+                select
+                    *,
+                    row_number() over (partition by vendor, natural_key order by source_file desc) as version_rank
+                from loaded
             )
             where version_rank = 1
             """,
@@ -185,7 +340,7 @@ def handwritten_reference(flowroute_files: list[Path], database: Path, deck: Pat
                 calls.*,
                 matched.rate.prefix as rate_prefix,
                 case
-                    when calls.result <> 'completed' or coalesce(calls.duration_s, 0) <= 0 then 0
+                    when not calls.answered or coalesce(calls.duration_s, 0) <= 0 then 0
                     else matched.rate.connect_fee + matched.rate.rate_per_minute / 60 * (
                         case
                             when calls.duration_s <= matched.rate.first_increment then matched.rate.first_increment
@@ -207,7 +362,7 @@ def handwritten_reference(flowroute_files: list[Path], database: Path, deck: Pat
             select
                 cast(start_time as date) as call_date,
                 count(*) as calls,
-                count(*) filter (where result = 'completed') as completed,
+                count(*) filter (where answered) as answered,
                 sum(coalesce(duration_s, 0)) / 60.0 as minutes,
                 sum(charge) as charge,
                 sum(vendor_charge) as vendor_charge
@@ -215,21 +370,27 @@ def handwritten_reference(flowroute_files: list[Path], database: Path, deck: Pat
             group by 1
             """,
         )
-        loaded, deduplicated, rated = con.execute(
-            "select (select count(*) from flowroute), (select count(*) from calls),"
-            " (select count(*) from rated where rate_prefix is not null)"
+        by_format = dict(con.execute("select format, count(*) from loaded group by 1").fetchall())
+        deduplicated, rated, answered_rated = con.execute(
+            "select (select count(*) from calls), count(rate_prefix),"
+            " count(rate_prefix) filter (where answered) from rated"
         ).fetchone()
-        days, summary_calls = con.execute(
-            "select count(*), coalesce(sum(calls), 0) from daily_summary"
+        days, summary_calls, summary_answered = con.execute(
+            "select count(*), coalesce(sum(calls), 0), coalesce(sum(answered), 0) from daily_summary"
         ).fetchone()
     return {
-        "covers": "flowroute_cdr",
+        "covers": covered,
         "seconds": round(time.perf_counter() - started_all, 3),
         "phases": phases,
-        "files": len(flowroute_files),
-        "rows_loaded": loaded,
+        "files": sum(len(paths) for paths in files.values()),
+        "files_by_format": {name: len(files[name]) for name in covered},
+        "unrecognised_files": [str(p) for p in unknown],
+        "rows_loaded": sum(by_format.values()),
+        "rows_by_format": {name: by_format.get(name, 0) for name in covered},
         "rows_deduplicated": deduplicated,
         "calls_rated": rated,
+        "answered_rated": answered_rated,
         "summary_days": days,
         "summary_calls": summary_calls,
+        "summary_answered": summary_answered,
     }

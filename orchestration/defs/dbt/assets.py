@@ -4,8 +4,10 @@ Two sets: the call models, rebuilt by every pipeline run, and the daily summarie
 partitioned by UTC day, whose runs rebuild exactly the days of their partition range.
 """
 
+import json
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -13,7 +15,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
 from orchestration.daily import DAILY_PARTITIONS, day_figures, days_of_window, summary_days_vars
-from orchestration.dbt_project import DBT_PROJECT, ensure_manifest
+from orchestration.dbt_project import DBT_PROJECT, call_models_version, ensure_manifest
 from orchestration.defs.dbt.translator import CdrDbtTranslator
 from orchestration.settings import paths
 
@@ -24,6 +26,15 @@ PRODUCTION_BUILD = ("build", "--exclude-resource-type", "unit_test")
 """dbt unit tests check the models' logic on fixed inputs, not the data: they run in CI (pytest
 ``tests/test_dbt_unit_tests.py``), as dbt advises, not in every production build."""
 DAILY_TRAFFIC_KEY = dg.AssetKey(["marts", "daily_traffic"])
+VALIDATED_KEY = dg.AssetKey(["intermediate", "int_calls__validated"])
+
+
+class CallModelsConfig(dg.Config):
+    """The call models are incremental by UTC day (macros/call_days.sql)."""
+
+    full_refresh: bool = Field(
+        default=False, description="rebuild every day of the call models (also done when the models changed)"
+    )
 
 
 @dbt_assets(
@@ -32,10 +43,46 @@ DAILY_TRAFFIC_KEY = dg.AssetKey(["marts", "daily_traffic"])
     dagster_dbt_translator=CdrDbtTranslator(),
     exclude=DAILY_SELECTOR,
 )
-def cdr_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def cdr_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: CallModelsConfig):
     # `dbt build` runs each node's tests right after it; a failing error-severity test fails the step,
     # so nothing downstream (the serving snapshot) is published from a bad build.
-    yield from dbt.cli([*PRODUCTION_BUILD], context=context).stream()
+    version = call_models_version()
+    recorded = recorded_call_models_version(paths().warehouse)
+    if VALIDATED_KEY not in context.selected_asset_keys and recorded is not None:
+        # A partial build (re-rating) leaves int_calls__validated as it is: it must not record the new
+        # version, so the next full build still catches up.
+        version = recorded
+    # No record: a first build, or tables built before the call models were incremental: build them whole.
+    full_refresh = config.full_refresh or recorded != version
+    if full_refresh:
+        reason = (
+            "asked for"
+            if config.full_refresh
+            else "no build recorded"
+            if recorded is None
+            else f"the models changed ({recorded} -> {version})"
+        )
+        context.log.info(f"rebuilding the call models whole: {reason}")
+    args = [*PRODUCTION_BUILD, "--vars", json.dumps({"call_models_version": version})]
+    yield from dbt.cli([*args, *(["--full-refresh"] if full_refresh else [])], context=context).stream()
+
+
+def recorded_call_models_version(warehouse: Path) -> str | None:
+    """The version of the models that last built the call days (int_calls__built_days), if any."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'intermediate' and table_name = 'int_calls__built_days'"
+        ).fetchone()[0]
+        if not found:
+            return None
+        versions = con.execute(
+            "select distinct call_models_version from intermediate.int_calls__built_days"
+        ).fetchall()
+    # Days built by different versions (a build interrupted between them) count as a change.
+    return versions[0][0] if len(versions) == 1 else ("mixed" if versions else None)
 
 
 class DailySummariesConfig(dg.Config):

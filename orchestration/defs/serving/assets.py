@@ -33,5 +33,8 @@ def serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "tables": len(snapshot.tables),
             "fct_calls_rows": snapshot.tables.get("marts.fct_calls", 0),
             "published_at": snapshot.published_at.isoformat(),
+            # Days of calls copied from the warehouse (the rest came from the previous snapshot).
+            "fct_calls_days_copied": snapshot.days_copied.get("marts.fct_calls", 0),
+            "from_previous_snapshot": snapshot.incremental,
         }
     )

@@ -1,0 +1,57 @@
+{#-
+    The call models are incremental by UTC day of the call (start_time): a build rebuilds only the days
+    intermediate.int_calls__days_to_build lists, and leaves the others as they are.
+
+    - int_calls__validated appends the rows of newly landed files (landing never rewrites a file's rows);
+    - int_calls__days_to_build compares each day's validated rows, the re-rating runs covering it and the
+      rate decks and plans with what the last build recorded (int_calls__built_days): days that differ
+      are `changed`;
+    - deduplication, enrichment, rating and quality rebuild the changed days;
+    - the fraud rules look across days (a trailing 7-day baseline, bursts and calls in progress across
+      midnight), so int_calls__fraud, fct_calls and the day fingerprints rebuild the `affected` days: the
+      changed days and those whose fraud figures they feed;
+    - int_calls__built_days records what was built, last, so a failed build is redone by the next one.
+    A first build and `--full-refresh` build every day; `cdrwh run` passes `--full-refresh` itself when
+    the models, macros or seeds changed since the last build (var call_models_version).
+-#}
+
+{#- A predicate on `column` selecting the days of this build: scope 'changed' or 'affected'. -#}
+{% macro call_days_filter(scope, column='call_date') -%}
+    {%- if scope not in ('changed', 'affected') -%}
+        {{ exceptions.raise_compiler_error("call_days_filter: scope is 'changed' or 'affected', not " ~ scope) }}
+    {%- endif -%}
+    {{ column }} in (
+        select call_date from {{ ref('int_calls__days_to_build') }}
+        {%- if scope == 'changed' %} where is_changed{% endif %}
+    )
+{%- endmacro %}
+
+{#- The config every day-incremental call model shares. -#}
+{% macro call_days_strategy() -%}
+    {#- The pre-hook has removed the days; Spark without Delta overwrites their partitions instead. -#}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'append') }}
+{%- endmacro %}
+
+{#- Pre-hook: remove the days being rebuilt (a day can lose calls, e.g. to a newer version on another day). -#}
+{% macro delete_call_days(scope, column='call_date') -%}
+    {{ return(adapter.dispatch('delete_call_days', 'cdr_warehouse')(scope, column)) }}
+{%- endmacro %}
+
+{% macro default__delete_call_days(scope, column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ call_days_filter(scope, column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__delete_call_days(scope, column) -%}
+{%- endmacro %}
+
+{#- The largest landed file id already in `relation` (-1 when empty), as a literal: a constant filter
+    reaches the raw tables' scans, so an incremental build reads only the new files' rows. -#}
+{% macro max_source_file_id(relation) -%}
+    {%- if execute -%}
+        {%- set result = run_query("select coalesce(max(source_file_id), -1) from " ~ relation) -%}
+        {{ return(result.columns[0].values()[0]) }}
+    {%- endif -%}
+    {{ return(-1) }}
+{%- endmacro %}

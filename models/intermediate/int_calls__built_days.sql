@@ -1,0 +1,34 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=call_days_strategy(),
+    on_schema_change='fail',
+    pre_hook="{{ delete_call_days('affected') }}",
+) }}
+
+-- Built after the last call model, so it records what they were just built from (macros/call_days.sql):
+-- depends_on: {{ ref('fct_calls') }}
+-- depends_on: {{ ref('int_daily__fingerprints') }}
+
+with
+
+days_to_build as (
+
+    select * from {{ ref('int_calls__days_to_build') }}
+
+),
+
+final as (
+
+    select
+        call_date,
+        validated_rows,
+        validated_fingerprint,
+        rerating_fingerprint,
+        rates_fingerprint,
+        '{{ var("call_models_version", "") }}' as call_models_version,
+        {{ dbt.current_timestamp() }} as built_at
+    from days_to_build
+
+)
+
+select * from final
