@@ -103,7 +103,9 @@ def publish_snapshot(
                 if fingerprints and _has_relation(con, "warehouse", fingerprints):
                     days_copied[table] = _copy_by_day(con, table, fingerprints, published_days.get(table))
                 else:
-                    con.execute(f"create or replace table {_name(table)} as select * from warehouse.{_name(table)}")
+                    con.execute(
+                        f"create or replace table {_name(table)} as select * from warehouse.{_name(table)}"
+                    )
                 tables[table] = con.execute(f"select count(*) from {_name(table)}").fetchone()[0]
             views = _create_views(con, views_to_create)
             con.execute("detach warehouse")
