@@ -20,8 +20,9 @@ LAKE_KEY = dg.AssetKey(["lake", "parquet"])
     output_required=False,
     description=(
         "$CDRWH_HOME/lake/<schema>.<table>/call_date=YYYY-MM-DD/*.parquet: every mart of serving.duckdb as "
-        "Hive-partitioned Parquet (marts without call_date as one file), rewritten whole from each "
-        "published snapshot, each table swapped in atomically."
+        "Hive-partitioned Parquet (marts without call_date as one file), from each published snapshot: "
+        "the days whose rows changed are written, the others hard-linked from the previous write; each "
+        "table swapped in atomically."
     ),
 )
 def lake_parquet(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
@@ -49,8 +50,11 @@ def lake_parquet(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRe
             "seconds": seconds,
             "fct_calls_rows": next((t.rows for t in summary.tables if t.name == "marts.fct_calls"), 0),
             "by_table": dg.MetadataValue.md(
-                "| table | rows | day partitions |\n|---|---:|---:|\n"
-                + "\n".join(f"| {t.name} | {t.rows} | {t.partitions} |" for t in summary.tables)
+                "| table | rows | day partitions | days written | days reused |\n|---|---:|---:|---:|---:|\n"
+                + "\n".join(
+                    f"| {t.name} | {t.rows} | {t.partitions} | {t.days_written} | {t.days_reused} |"
+                    for t in summary.tables
+                )
             ),
         }
     )
