@@ -12,7 +12,7 @@
       changed days and those whose fraud figures they feed;
     - int_calls__built_days records what was built, last, so a failed build is redone by the next one.
     A first build and `--full-refresh` build every day; `cdrwh run` passes `--full-refresh` itself when
-    the models, macros or seeds changed since the last build (var call_models_version).
+    the models, macros or seeds changed since the last build (CDRWH_CALL_MODELS_VERSION).
 -#}
 
 {#- A predicate on `column` selecting the days of this build: scope 'changed' or 'affected'. -#}

@@ -3,8 +3,9 @@
     it is told to, and no other.
 
     Which days:
-    - `--vars '{summary_days: ["2026-11-20", ...]}'`: those days (what Dagster passes for a partition
-      range, a backfill, `cdrwh run --from --to`, and the days a pipeline run touched);
+    - `--vars '{summary_days: ["2026-11-20", ...]}'`, or the environment variable CDRWH_SUMMARY_DAYS
+      (`2026-11-20,2026-11-21`, `none` for no day; what Dagster passes for a partition range, a backfill,
+      `cdrwh run --from --to`, and the days a pipeline run touched): those days;
     - no var: the days whose calls changed since the summaries were last built, that is the days of
       intermediate.int_daily__days_to_refresh (fct_calls fingerprints against the ones recorded by
       int_daily__summarised), so a plain `dbt build` is also correct.
@@ -27,9 +28,15 @@
 
 {#- The summary_days var as a list of ISO dates, or none when unset; anything else fails the build. -#}
 {% macro summary_days_var() -%}
+    {#- cdrwh passes the days in CDRWH_SUMMARY_DAYS ('none': no day): a var would make dbt parse again. -#}
     {%- set days = var('summary_days', none) -%}
     {%- if days is none -%}
-        {{ return(none) }}
+        {%- set days = env_var('CDRWH_SUMMARY_DAYS', '') -%}
+        {%- if days == '' -%}
+            {{ return(none) }}
+        {%- elif days == 'none' -%}
+            {{ return([]) }}
+        {%- endif -%}
     {%- endif -%}
     {%- if days is string -%}
         {%- set days = days.split(',') | map('trim') | reject('equalto', '') | list -%}

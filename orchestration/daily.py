@@ -8,7 +8,6 @@ is the same job over the range asked for.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -84,9 +83,15 @@ def days_of_window(window: dg.TimeWindow) -> list[date]:
     return days_between(window.start.date(), (window.end - timedelta(days=1)).date())
 
 
-def summary_days_vars(days: Sequence[date]) -> str:
-    """The ``--vars`` argument that makes the daily dbt models rebuild exactly ``days``."""
-    return json.dumps({"summary_days": [d.isoformat() for d in sorted(set(days))]})
+SUMMARY_DAYS_ENV = "CDRWH_SUMMARY_DAYS"
+"""How cdrwh tells the daily dbt models which days to rebuild. An environment variable, not ``--vars``:
+dbt parses the whole project again whenever the vars differ from the last parse (~10 s a build)."""
+
+
+def summary_days_env(days: Sequence[date]) -> str:
+    """The value of ``CDRWH_SUMMARY_DAYS`` that makes the daily dbt models rebuild exactly ``days``
+    (ISO days, comma-separated; ``none`` for no day)."""
+    return ",".join(d.isoformat() for d in sorted(set(days))) or "none"
 
 
 def stale_days(con: duckdb.DuckDBPyConnection) -> list[date]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,7 @@ from orchestration.daily import (
     days_between,
     days_of_window,
     stale_days,
-    summary_days_vars,
+    summary_days_env,
     summary_run,
 )
 from orchestration.generator import generate
@@ -56,9 +55,10 @@ def test_days_of_a_range_and_of_a_partition_window() -> None:
         datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 3, tzinfo=timezone.utc)
     )
     assert days_of_window(window) == [date(2026, 11, 1), date(2026, 11, 2)]
-    assert json.loads(summary_days_vars([date(2026, 11, 2), date(2026, 11, 1), date(2026, 11, 2)])) == {
-        "summary_days": ["2026-11-01", "2026-11-02"]
-    }
+    assert (
+        summary_days_env([date(2026, 11, 2), date(2026, 11, 1), date(2026, 11, 2)]) == "2026-11-01,2026-11-02"
+    )
+    assert summary_days_env([]) == "none"
 
 
 def test_stale_days_come_from_the_view_and_none_before_it_exists(tmp_path: Path) -> None:

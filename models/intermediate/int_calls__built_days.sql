@@ -25,7 +25,7 @@ final as (
         validated_fingerprint,
         rerating_fingerprint,
         rates_fingerprint,
-        '{{ var("call_models_version", "") }}' as call_models_version,
+        '{{ env_var("CDRWH_CALL_MODELS_VERSION", "") }}' as call_models_version,
         {{ dbt.current_timestamp() }} as built_at
     from days_to_build
 

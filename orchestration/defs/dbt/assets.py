@@ -4,7 +4,8 @@ Two sets: the call models, rebuilt by every pipeline run, and the daily summarie
 partitioned by UTC day, whose runs rebuild exactly the days of their partition range.
 """
 
-import json
+import contextlib
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,13 @@ import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
-from orchestration.daily import DAILY_PARTITIONS, day_figures, days_of_window, summary_days_vars
+from orchestration.daily import (
+    DAILY_PARTITIONS,
+    SUMMARY_DAYS_ENV,
+    day_figures,
+    days_of_window,
+    summary_days_env,
+)
 from orchestration.dbt_project import DBT_PROJECT, call_models_version, ensure_manifest
 from orchestration.defs.dbt.translator import CdrDbtTranslator
 from orchestration.settings import paths
@@ -27,6 +34,8 @@ PRODUCTION_BUILD = ("build", "--exclude-resource-type", "unit_test")
 ``tests/test_dbt_unit_tests.py``), as dbt advises, not in every production build."""
 DAILY_TRAFFIC_KEY = dg.AssetKey(["marts", "daily_traffic"])
 VALIDATED_KEY = dg.AssetKey(["intermediate", "int_calls__validated"])
+CALL_MODELS_VERSION_ENV = "CDRWH_CALL_MODELS_VERSION"
+"""What intermediate.int_calls__built_days records as the version of the models that built a day."""
 
 
 class CallModelsConfig(dg.Config):
@@ -63,8 +72,24 @@ def cdr_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
             else f"the models changed ({recorded} -> {version})"
         )
         context.log.info(f"rebuilding the call models whole: {reason}")
-    args = [*PRODUCTION_BUILD, "--vars", json.dumps({"call_models_version": version})]
-    yield from dbt.cli([*args, *(["--full-refresh"] if full_refresh else [])], context=context).stream()
+    args = [*PRODUCTION_BUILD, *(["--full-refresh"] if full_refresh else [])]
+    with environment(CALL_MODELS_VERSION_ENV, version):
+        yield from dbt.cli(args, context=context).stream()
+
+
+@contextlib.contextmanager
+def environment(name: str, value: str) -> Iterator[None]:
+    """``name=value`` in the environment dbt inherits, for the block. Not ``--vars``: dbt parses the whole
+    project again whenever its vars differ from the last parse's."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 def recorded_call_models_version(warehouse: Path) -> str | None:
@@ -112,15 +137,14 @@ def daily_summary_models(
         else days_of_window(context.partition_time_window)
     )
     context.log.info(f"rebuilding {len(days)} UTC days: {days[0]} .. {days[-1]}" if days else "no days")
-    args = [*PRODUCTION_BUILD, "--vars", summary_days_vars(days)]
-    if config.full_refresh:
-        args.append("--full-refresh")
+    args = [*PRODUCTION_BUILD, *(["--full-refresh"] if config.full_refresh else [])]
     # Events are held until dbt has finished: the day's figures are read from the warehouse, which the
     # dbt process holds while it runs.
     events = []
     try:
-        for event in dbt.cli(args, context=context).stream():
-            events.append(event)
+        with environment(SUMMARY_DAYS_ENV, summary_days_env(days)):
+            for event in dbt.cli(args, context=context).stream():
+                events.append(event)
     except Exception:
         yield from events
         raise
