@@ -2,6 +2,8 @@
 
 with
 
+-- Referenced once (every lookup is joined to it in mapped_calls): the export is a view read for a window of
+-- _start_time, and that filter reaches the fct_calls scan only if no CTE of its rows is read twice.
 calls as (
 
     select * from {{ ref('fct_calls') }}
@@ -27,15 +29,20 @@ dialstatus_choices as (
 
 ),
 
-statuses as (
+-- Each call with its dial status in CALLR's terms and its charge in euro cents.
+mapped_calls as (
 
     select
-        calls.cdr_id,
+        calls.*,
         -- A CALLR call keeps its own dial status where the status map takes it back to the same call_status.
         case
             when own_status.vendor_status is not null then upper(calls.vendor_status)
             else dialstatus_choices.export_status
-        end as dialstatus
+        end as export_dialstatus,
+        -- CALLR bills in euro cents with 2 decimals ('1000.00' is 10.00 EUR): money of other vendors is
+        -- converted with the fx rates of the call's UTC day.
+        {{ convert_currency('calls.vendor_charge', 'calls.vendor_currency', 'EUR', 'vendor_fx', 'eur_fx') }} * 100
+            as eur_charge_cents
     from calls
     left join status_map as own_status
         on
@@ -44,18 +51,6 @@ statuses as (
             and calls.call_status = own_status.call_status
     left join dialstatus_choices
         on calls.call_status = dialstatus_choices.call_status
-
-),
-
--- CALLR bills in euro cents with 2 decimals ('1000.00' is 10.00 EUR): money of other vendors is converted
--- with the fx rates of the call's UTC day. A charge is a debit; a refund (negative charge) a credit.
-eur_charges as (
-
-    select
-        calls.cdr_id,
-        {{ convert_currency('calls.vendor_charge', 'calls.vendor_currency', 'EUR', 'vendor_fx', 'eur_fx') }} * 100
-            as charge_cents
-    from calls
     left join fx_rates as vendor_fx
         on {{ fx_on_day('vendor_fx', 'calls.vendor_currency', 'calls.call_date') }}
     left join fx_rates as eur_fx
@@ -63,85 +58,82 @@ eur_charges as (
 
 ),
 
-eur_cents as (
+-- A charge is a debit; a refund (negative charge) a credit.
+billed_calls as (
 
     select
-        cdr_id,
+        mapped_calls.*,
         case
-            when charge_cents > 0 then charge_cents
-            when charge_cents <= 0 then 0
-        end as debit_cents,
+            when mapped_calls.eur_charge_cents > 0 then mapped_calls.eur_charge_cents
+            when mapped_calls.eur_charge_cents <= 0 then 0
+        end as eur_debit_cents,
         case
-            when charge_cents < 0 then -charge_cents
-            when charge_cents >= 0 then 0
-        end as credit_cents
-    from eur_charges
+            when mapped_calls.eur_charge_cents < 0 then -mapped_calls.eur_charge_cents
+            when mapped_calls.eur_charge_cents >= 0 then 0
+        end as eur_credit_cents
+    from mapped_calls
 
 ),
 
 final as (
 
     select
-        calls.cdr_id as _cdr_id,
-        calls.start_time as _start_time,
+        billed_calls.cdr_id as _cdr_id,
+        billed_calls.start_time as _start_time,
         -- '0000-00-00 00:00:00' is how CALLR writes "no datetime" (a call that was not answered).
         coalesce(
-            {{ format_utc_timestamp('calls.answer_time') }}, '0000-00-00 00:00:00'
+            {{ format_utc_timestamp('billed_calls.answer_time') }}, '0000-00-00 00:00:00'
         ) as {{ export_field('answer') }},
-        calls.destination_name as {{ export_field('billing_customer_cost_label') }},
-        {{ export_money('eur_cents.credit_cents', 2) }} as {{ export_field('billing_customer_credit_eur') }},
-        {{ export_money('eur_cents.debit_cents', 2) }} as {{ export_field('billing_customer_debit_eur') }},
+        billed_calls.destination_name as {{ export_field('billing_customer_cost_label') }},
+        {{ export_money('billed_calls.eur_credit_cents', 2) }} as {{ export_field('billing_customer_credit_eur') }},
+        {{ export_money('billed_calls.eur_debit_cents', 2) }} as {{ export_field('billing_customer_debit_eur') }},
         -- callid is CALLR's record key: the call's own id, else its stable cdr_id.
-        coalesce(calls.call_id, calls.cdr_id) as {{ export_field('callid') }},
-        calls.session_id as {{ export_field('callid_in') }},
-        calls.calling_country as {{ export_field('cli_country_code') }},
-        calls.calling_name as {{ export_field('cli_name') }},
+        coalesce(billed_calls.call_id, billed_calls.cdr_id) as {{ export_field('callid') }},
+        billed_calls.session_id as {{ export_field('callid_in') }},
+        billed_calls.calling_country as {{ export_field('cli_country_code') }},
+        billed_calls.calling_name as {{ export_field('cli_name') }},
         -- A withheld caller is an empty cli_number with the presentation prohibited, as CALLR writes it.
         case
-            when calls.calling_number <> 'anonymous' then calls.calling_number
+            when billed_calls.calling_number <> 'anonymous' then billed_calls.calling_number
         end as {{ export_field('cli_number') }},
         cast(null as {{ dbt.type_string() }}) as {{ export_field('cli_number_type') }},
         case
-            when calls.calling_number = 'anonymous' then 'prohib_passed_screen'
+            when billed_calls.calling_number = 'anonymous' then 'prohib_passed_screen'
             else 'allowed_passed_screen'
         end as {{ export_field('cli_pres') }},
-        calls.account_number as {{ export_field('customer_field') }},
+        billed_calls.account_number as {{ export_field('customer_field') }},
         cast(null as {{ dbt.type_string() }}) as {{ export_field('did_hash') }},
         -- An inbound record names the DID called; every other one the outbound number (below).
         case
-            when calls.direction = 'inbound' then calls.called_number
+            when billed_calls.direction = 'inbound' then billed_calls.called_number
         end as {{ export_field('did_intl_number') }},
-        statuses.dialstatus as {{ export_field('dialstatus') }},
-        {{ dbt.datediff('calls.start_time', 'calls.end_time', 'second') }}
+        billed_calls.export_dialstatus as {{ export_field('dialstatus') }},
+        {{ dbt.datediff('billed_calls.start_time', 'billed_calls.end_time', 'second') }}
             as {{ export_field('duration') }},
-        calls.duration_s as {{ export_field('duration_answered') }},
-        calls.billable_duration_s as {{ export_field('duration_billed') }},
-        {{ format_utc_timestamp('calls.end_time') }} as {{ export_field('hangup') }},
-        calls.q850_cause as {{ export_field('hangupcause') }},
+        billed_calls.duration_s as {{ export_field('duration_answered') }},
+        billed_calls.billable_duration_s as {{ export_field('duration_billed') }},
+        {{ format_utc_timestamp('billed_calls.end_time') }} as {{ export_field('hangup') }},
+        billed_calls.q850_cause as {{ export_field('hangupcause') }},
         -- DIDWW's origination / destination sides are the caller / callee.
         case
-            when calls.hangup_source in ('caller', 'origination') then 'CALLER'
-            when calls.hangup_source in ('callee', 'destination') then 'CALLEE'
-            when calls.hangup_source = 'gateway' then 'GATEWAY'
+            when billed_calls.hangup_source in ('caller', 'origination') then 'CALLER'
+            when billed_calls.hangup_source in ('callee', 'destination') then 'CALLEE'
+            when billed_calls.hangup_source = 'gateway' then 'GATEWAY'
         end as {{ export_field('hangupsource') }},
         cast(null as {{ dbt.type_string() }}) as {{ export_field('invalid_number') }},
         case
-            when calls.direction <> 'inbound' then calls.called_number
+            when billed_calls.direction <> 'inbound' then billed_calls.called_number
         end as {{ export_field('number') }},
         case
-            when calls.direction <> 'inbound' then calls.called_country
+            when billed_calls.direction <> 'inbound' then billed_calls.called_country
         end as {{ export_field('number_country_code') }},
         cast(null as {{ dbt.type_string() }}) as {{ export_field('number_type') }},
         cast(null as {{ dbt.type_string() }}) as {{ export_field('package_name') }},
-        calls.sip_response_code as {{ export_field('sip_response_code') }},
+        billed_calls.sip_response_code as {{ export_field('sip_response_code') }},
         cast(null as {{ dbt.type_string() }}) as {{ export_field('scenario_hash') }},
         cast(null as {{ dbt.type_string() }}) as {{ export_field('scenario_name') }},
-        {{ format_utc_timestamp('calls.start_time') }} as {{ export_field('start') }}
-    from calls
-    inner join statuses
-        on calls.cdr_id = statuses.cdr_id
-    inner join eur_cents
-        on calls.cdr_id = eur_cents.cdr_id
+        {{ format_utc_timestamp('billed_calls.start_time') }} as {{ export_field('start') }}
+    from billed_calls
 
 )
 
