@@ -166,3 +166,27 @@ def test_the_models_version_follows_the_sql_macros_and_seeds_not_the_docs(tmp_pa
     version = call_models_version(tmp_path)
     (tmp_path / "models" / "m.sql").write_text("select 2 as x\n")
     assert call_models_version(tmp_path) != version
+
+
+def test_the_recorded_models_version_of_a_warehouse(tmp_path: Path) -> None:
+    from orchestration.defs.dbt.assets import recorded_call_models_version
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert recorded_call_models_version(warehouse) is None
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema intermediate")
+    assert recorded_call_models_version(warehouse) is None
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table intermediate.int_calls__built_days (call_date date, call_models_version varchar)"
+        )
+    assert recorded_call_models_version(warehouse) is None
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into intermediate.int_calls__built_days values ('2026-10-01', 'a'), ('2026-10-02', 'a')"
+        )
+    assert recorded_call_models_version(warehouse) == "a"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into intermediate.int_calls__built_days values ('2026-10-03', 'b')")
+    # Days built by two versions: neither is the current one, so everything is rebuilt.
+    assert recorded_call_models_version(warehouse) == "mixed"
