@@ -79,11 +79,14 @@ def test_rerate_job_rebuilds_rating_and_what_follows_but_lands_nothing(definitio
         "marts/fct_calls",
         "rerating/call_changes",
         "summaries/stale_days",
+        # The call models are rebuilt by day: the days of the re-rating window (int_calls__days_to_build).
+        "intermediate/int_calls__days_to_build",
+        "intermediate/int_calls__enriched",
     } <= selected
     assert (
         not {
             "landing/files",
-            "intermediate/int_calls__enriched",
+            "intermediate/int_calls__validated",
             "staging/stg_flowroute__cdrs",
             "marts/daily_traffic",
             "serving/snapshot",
