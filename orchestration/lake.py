@@ -32,6 +32,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.settings import memory_limit
+
 LAKE_SCHEMAS = ("marts",)
 """The schemas of the snapshot written to the lake (the export marts are served by `cdrwh export`)."""
 PARTITION_COLUMN = "call_date"
@@ -314,6 +316,8 @@ def write_lake(serving: Path, lake: Path, schemas: tuple[str, ...] = LAKE_SCHEMA
     removed = clean_leftovers(lake)
     tables: list[LakeTable] = []
     with duckdb.connect(str(serving), read_only=True) as con:
+        # A setting, not connect() config: a reader in this process may have the snapshot open already.
+        con.execute(f"set memory_limit = '{memory_limit()}'")
         con.execute("set preserve_insertion_order = false")
         relations = con.execute(
             """

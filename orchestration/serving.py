@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.settings import memory_limit
+
 SERVED_SCHEMAS = ("marts", "exports", "landing", "reference", "rerating")
 DAY_TABLES = {"marts.fct_calls": "intermediate.int_daily__fingerprints"}
 """Tables refreshed by UTC day (``call_date``), with the warehouse relation of each day's fingerprint."""
@@ -69,7 +71,7 @@ def publish_snapshot(
     days_copied: dict[str, int] = {}
     try:
         incremental = _start_from_previous(serving, temporary, warehouse)
-        with duckdb.connect(str(temporary)) as con:
+        with duckdb.connect(str(temporary), config={"memory_limit": memory_limit()}) as con:
             con.execute("set preserve_insertion_order = false")
             con.execute(f"attach {_literal(str(warehouse))} as warehouse (read_only)")
             wanted = [

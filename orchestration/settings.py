@@ -66,6 +66,12 @@ class Paths:
         return self.home / "dbt" / "logs"
 
 
+def memory_limit() -> str:
+    """DuckDB's memory budget for every step that copies calls (landing, dbt, serving, lake): it spills
+    past it, so memory stays flat as the input grows. ``CDRWH_MEMORY_LIMIT``, default 2GB."""
+    return os.environ.get("CDRWH_MEMORY_LIMIT", "2GB")
+
+
 def paths() -> Paths:
     """The paths for the current ``CDRWH_HOME`` (read on every call, so tests can repoint it)."""
     home = os.environ.get("CDRWH_HOME") or DEFAULT_HOME

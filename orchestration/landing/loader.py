@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from orchestration.landing.discovery import LandingFile, discover, read_csv_head
 from orchestration.landing.encoding import UTF8, detect_encoding, transcode_to_utf8
 from orchestration.landing.readers import Batch, read_csv_batch, read_json_batch
 from orchestration.landing.values import problem_sql, record_text_sql, sql_string
+from orchestration.settings import memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +376,7 @@ def land(
     (scratch / "duckdb").mkdir(parents=True, exist_ok=True)
     config = {
         "temp_directory": str(scratch / "duckdb"),
-        "memory_limit": os.environ.get("CDRWH_MEMORY_LIMIT", "2GB"),
+        "memory_limit": memory_limit(),
     }
     with duckdb.connect(str(warehouse), config=config) as con:
         report = Lander(con, landing_dir, scratch).land_all(progress)
