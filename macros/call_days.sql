@@ -26,7 +26,18 @@
     )
 {%- endmacro %}
 
-{#- The config every day-incremental call model shares. -#}
+{#- The config of a call model rebuilt by day: `{{ call_days_config('changed') }}` at the top of the model.
+    `column` is its day's expression (the models before enrichment have no call_date yet). -#}
+{% macro call_days_config(scope, column='call_date') -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy=call_days_strategy(),
+        on_schema_change='fail',
+        meta={'call_days_column': column},
+        pre_hook="{{ delete_call_days('" ~ scope ~ "', '" ~ column ~ "') }}",
+    ) }}
+{%- endmacro %}
+
 {% macro call_days_strategy() -%}
     {#- The pre-hook has removed the days; Spark without Delta overwrites their partitions instead. -#}
     {{ return('insert_overwrite' if target.type == 'spark' else 'append') }}

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy=call_days_strategy(),
-    on_schema_change='fail',
-    pre_hook="{{ delete_call_days('affected') }}",
-) }}
+{{ call_days_config('affected') }}
 
 -- Built after the last call model, so it records what they were just built from (macros/call_days.sql):
 -- depends_on: {{ ref('fct_calls') }}

@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy=call_days_strategy(),
-    on_schema_change='fail',
-    meta={'call_days_column': 'cast(start_time as date)'},
-    pre_hook="{{ delete_call_days('changed', 'cast(start_time as date)') }}",
-) }}
+{{ call_days_config('changed', 'cast(start_time as date)') }}
 
 -- depends_on: {{ ref('int_calls__days_to_build') }}
 

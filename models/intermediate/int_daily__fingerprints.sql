@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy=call_days_strategy(),
-    on_schema_change='fail',
-    meta={'call_days_column': 'call_date'},
-    pre_hook="{{ delete_call_days('affected') }}",
-) }}
+{{ call_days_config('affected') }}
 
 -- depends_on: {{ ref('int_calls__days_to_build') }}
 
