@@ -71,7 +71,7 @@
 
     Every value here maps back to its call_status through the vendor's seed (status_map_<vendor>, or
     sip_response_codes for the 'sip' codes) where the seed knows the status; the data test
-    export_status_maps_back checks it on every build. voicemail and transferred calls connected, so they
+    export_layout (status_maps_back) checks it on every build. voicemail and transferred calls connected, so they
     take the answered value; blocked calls take the vendor's "not dialled / refused" value.
 -#}
 {% macro export_status_choices() -%}
@@ -147,22 +147,25 @@
 {%- endmacro %}
 
 {#-
-    Data test: an export's status column maps back, through the vendor's status map seed, to the call's own
-    call_status in fct_calls, for every call_status that seed knows. Fails with the rows that do not.
-    vendor_status_column: the seed's column of the vendor value (vendor_status, or sip_response_code).
+    Data test of an export layout: every rule of the layout checked in one read of the export view (a view is
+    computed whenever it is read, so a test per column computed it a dozen times: 450 s of tests at 10M calls).
+    Fails with one row per offending call (cdr_id, failure) naming every rule the call breaks:
+
+    - the export has exactly one row per call of fct_calls: "missing from the export", "not a call of
+      fct_calls" (this also catches a null _cdr_id), "exported N times";
+    - _start_time and each column of `required` are never null: "<column> is null";
+    - each column of `accepted_values` ({column: [values]}) takes only those values (nulls pass);
+    - each column of `status_maps_back` ({column: seed}) maps back through the vendor's status map seed
+      (vendor_status -> call_status) to the call's own call_status, for every call_status that seed knows.
+
+    Both sides are read on the days this build rebuilt (macros/tests_on_rebuilt_days.sql).
 -#}
-{% test export_status_maps_back(model, column_name, status_map, vendor_status_column='vendor_status') %}
+{% test export_layout(model, required=[], accepted_values={}, status_maps_back={}) %}
+
+{%- set checked_columns = (required + accepted_values.keys() | list + status_maps_back.keys() | list) | unique | list %}
+{%- set rebuilt_days = cdr_warehouse.rebuilt_days_condition(ref('fct_calls')) %}
 
 with
-
-exported as (
-
-    select
-        _cdr_id,
-        {{ column_name }} as exported_status
-    from {{ model }}
-
-),
 
 calls as (
 
@@ -170,56 +173,6 @@ calls as (
         cdr_id,
         call_status
     from {{ ref('fct_calls') }}
-
-),
-
-status_map as (
-
-    select
-        lower(cast({{ vendor_status_column }} as {{ dbt.type_string() }})) as vendor_status,
-        call_status
-    from {{ status_map }}
-
-),
-
-checked as (
-
-    select
-        exported._cdr_id,
-        exported.exported_status,
-        calls.call_status,
-        status_map.call_status as mapped_call_status
-    from exported
-    inner join calls
-        on exported._cdr_id = calls.cdr_id
-    left join status_map
-        on lower(cast(exported.exported_status as {{ dbt.type_string() }})) = status_map.vendor_status
-    where calls.call_status in (select known.call_status from status_map as known)
-
-)
-
-select * from checked
-where mapped_call_status is null or mapped_call_status <> call_status
-
-{% endtest %}
-
-{#- A measured value (MOS, jitter, ...) stored as a 4-byte float, as a double rounded to 3 decimals: 4.16
-    rather than the float's 4.159999847412109 in JSON and CSV. -#}
-{% macro export_measure(expr) -%}
-    round(cast({{ expr }} as double), 3)
-{%- endmacro %}
-
-{#- Data test: every call of fct_calls has a row in the export (with unique + relationships on _cdr_id, the
-    export has exactly one row per call). Fails with the calls that are missing. -#}
-{% test export_has_every_call(model) %}
-
-with
-
-calls as (
-
-    {#- The export is tested on the days a build rebuilt (macros/tests_on_rebuilt_days.sql): so are the calls. -#}
-    {%- set rebuilt_days = cdr_warehouse.rebuilt_days_condition(ref('fct_calls')) %}
-    select cdr_id from {{ ref('fct_calls') }}
     {%- if rebuilt_days %}
     where {{ rebuilt_days }}
     {%- endif %}
@@ -228,20 +181,124 @@ calls as (
 
 exported as (
 
-    select _cdr_id from {{ model }}
+    select
+        _cdr_id,
+        _start_time,
+        {%- for column in checked_columns %}
+        {{ adapter.quote(column) }} as checked_{{ loop.index }},
+        {%- endfor %}
+        true as is_exported
+    from {{ model }}
 
 ),
 
-missing as (
+{%- for column, seed in status_maps_back.items() %}
 
-    select calls.cdr_id
-    from calls
-    left join exported
-        on calls.cdr_id = exported._cdr_id
-    where exported._cdr_id is null
+status_map_{{ loop.index }} as (
+
+    select
+        lower(cast(vendor_status as {{ dbt.type_string() }})) as vendor_status,
+        call_status
+    from {{ ref(seed) }}
+
+),
+
+known_statuses_{{ loop.index }} as (
+
+    select distinct call_status
+    from {{ ref(seed) }}
+
+),
+{%- endfor %}
+
+joined as (
+
+    select
+        coalesce(exported._cdr_id, calls.cdr_id) as cdr_id,
+        exported.is_exported,
+        calls.cdr_id is not null as is_call,
+        concat_ws(
+            '; ',
+            case when exported.is_exported and exported._cdr_id is null then '_cdr_id is null' end,
+            case when exported.is_exported and exported._start_time is null then '_start_time is null' end
+            {%- for column in required %}
+            , case
+                when exported.is_exported and exported.checked_{{ checked_columns.index(column) + 1 }} is null
+                    then '{{ column }} is null'
+            end
+            {%- endfor %}
+            {%- for column, values in accepted_values.items() %}
+            {%- set checked = 'exported.checked_' ~ (checked_columns.index(column) + 1) %}
+            , case
+                when cast({{ checked }} as {{ dbt.type_string() }}) not in (
+                    {%- for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor -%}
+                )
+                    then '{{ column }} ' || cast({{ checked }} as {{ dbt.type_string() }})
+                        || ' is not one of {{ values | join(", ") }}'
+            end
+            {%- endfor %}
+            {%- for column, seed in status_maps_back.items() %}
+            {%- set checked = 'exported.checked_' ~ (checked_columns.index(column) + 1) %}
+            , case
+                when exported.is_exported
+                    and known_statuses_{{ loop.index }}.call_status is not null
+                    and coalesce(status_map_{{ loop.index }}.call_status <> calls.call_status, true)
+                    then '{{ column }} ' || coalesce(cast({{ checked }} as {{ dbt.type_string() }}), 'null')
+                        || ' maps back to ' || coalesce(status_map_{{ loop.index }}.call_status, 'no call_status')
+                        || ' in {{ seed }}, the call is ' || calls.call_status
+            end
+            {%- endfor %}
+        ) as row_failure
+    from exported
+    full outer join calls
+        on exported._cdr_id = calls.cdr_id
+    {%- for column, seed in status_maps_back.items() %}
+    {%- set checked = 'exported.checked_' ~ (checked_columns.index(column) + 1) %}
+    left join status_map_{{ loop.index }}
+        on lower(cast({{ checked }} as {{ dbt.type_string() }})) = status_map_{{ loop.index }}.vendor_status
+    left join known_statuses_{{ loop.index }}
+        on calls.call_status = known_statuses_{{ loop.index }}.call_status
+    {%- endfor %}
+
+),
+
+per_call as (
+
+    select
+        cdr_id,
+        count(is_exported) as export_rows,
+        count(case when is_call then 1 end) as call_rows,
+        max(row_failure) as row_failure
+    from joined
+    group by cdr_id
+
+),
+
+failures as (
+
+    select
+        cdr_id,
+        concat_ws(
+            '; ',
+            case when call_rows = 0 then 'not a call of fct_calls' end,
+            case when export_rows = 0 then 'missing from the export' end,
+            case when export_rows > 1 then 'exported ' || cast(export_rows as {{ dbt.type_string() }}) || ' times' end,
+            nullif(row_failure, '')
+        ) as failure
+    from per_call
 
 )
 
-select * from missing
+select
+    cdr_id,
+    failure
+from failures
+where failure <> ''
 
 {% endtest %}
+
+{#- A measured value (MOS, jitter, ...) stored as a 4-byte float, as a double rounded to 3 decimals: 4.16
+    rather than the float's 4.159999847412109 in JSON and CSV. -#}
+{% macro export_measure(expr) -%}
+    round(cast({{ expr }} as double), 3)
+{%- endmacro %}

@@ -480,3 +480,87 @@ def test_dbt_docs_document_the_exports_and_the_bi_exposures(home: Path, tmp_path
     exposures = {e["name"]: e for e in manifest["exposures"].values()}
     assert {"daily_traffic_dashboard", "quality_and_fraud_dashboard", "export_service"} <= set(exposures)
     assert "model.cdr_warehouse.export_flowroute" in exposures["export_service"]["depends_on"]["nodes"]
+
+
+def test_the_layout_test_names_every_broken_rule(home: Path, warehouse, tmp_path: Path) -> None:
+    """export_flowroute_layout (the one data test of a layout, macros/exports.sql) reads the view once and
+    fails with a row per offending call naming each rule it breaks: a call missing, one exported twice, a
+    row that is no call, an empty required field, a value not accepted, a status that maps back wrong."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    answered = [
+        cdr_id
+        for (cdr_id,) in warehouse.execute(
+            "select cdr_id from marts.fct_calls where call_status = 'answered' order by cdr_id limit 5"
+        ).fetchall()
+    ]
+    assert len(answered) == 5
+    missing, twice, no_end, sideways, busy = answered
+    copy = tmp_path / "cdrwh"
+    copy.mkdir()
+    shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
+    with duckdb.connect(str(copy / "warehouse.duckdb")) as con:
+        con.execute("alter view exports.export_flowroute rename to export_flowroute_as_built")
+        con.execute(
+            f"""
+            create view exports.export_flowroute as
+            with broken as (
+                select * replace (
+                    case when _cdr_id = '{no_end}' then null else end_time end as end_time,
+                    case when _cdr_id = '{sideways}' then 'Sideways' else direction end as direction,
+                    case when _cdr_id = '{busy}' then 'Busy' else result end as result
+                )
+                from exports.export_flowroute_as_built
+                where _cdr_id <> '{missing}'
+            )
+            select * from broken
+            union all
+            select * from broken where _cdr_id = '{twice}'
+            union all
+            select * replace ('ghost' as _cdr_id) from broken where _cdr_id = '{twice}'
+            """
+        )
+    env = {
+        **os.environ,
+        "CDRWH_HOME": str(copy),
+        "DBT_PROFILES_DIR": str(REPO),
+        "DBT_TARGET_PATH": str(copy / "dbt" / "target"),
+        "DBT_LOG_PATH": str(copy / "dbt" / "logs"),
+    }
+    tested = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "test",
+            "--select",
+            "export_flowroute_layout",
+            "--store-failures",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert tested.returncode == 1, tested.stdout[-3000:]
+    results = json.loads((copy / "dbt" / "target" / "run_results.json").read_text())["results"]
+    assert [(r["unique_id"].split(".")[2], r["status"], r["failures"]) for r in results] == [
+        ("export_flowroute_layout", "fail", 6)
+    ]
+    with duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True) as con:
+        (relation,) = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            " where table_name = 'export_flowroute_layout'"
+        ).fetchone()
+        failures = dict(con.execute(f"select cdr_id, failure from {relation}").fetchall())
+    assert failures == {
+        missing: "missing from the export",
+        twice: "exported 2 times",
+        "ghost": "not a call of fct_calls",
+        no_end: "end_time is null",
+        sideways: "direction Sideways is not one of Inbound, Outbound",
+        busy: "result Busy maps back to busy in status_map_flowroute, the call is answered",
+    }
