@@ -17,10 +17,10 @@ import pytest
 
 from orchestration.bench import BenchConfig, run_bench
 from orchestration.bench.cache import BENCH_START, MARKER, bench_data, cached_generate
-from orchestration.bench.measure import _union_seconds, node_layer, tree_rss
+from orchestration.bench.measure import DagsterRuns, Step, _union_seconds, node_layer, tree_rss
 from orchestration.bench.reference import DECK, format_files, handwritten_reference
 from orchestration.bench.report import REQUIRED_KEYS, format_report, write_json
-from orchestration.bench.runner import OUTSIDE_STEPS
+from orchestration.bench.runner import OUTSIDE_STEPS, _stages
 from orchestration.formats import FORMATS
 from orchestration.generator import GenerationSummary, generate
 
@@ -47,6 +47,8 @@ def test_long_bench_stages_account_for_the_wall_time(bench: tuple[dict, Path]) -
     steps_only = sum(s["seconds"] for s in full["stages"] if s["stage"] != OUTSIDE_STEPS)
     assert steps_only <= full["wall_seconds"] + TOLERANCE_S
     assert full["peak_rss_bytes"] > 0 and full["memory_samples"] > 0
+    assert stages["land_cdr_files"]["peak_rss_bytes"] > 0 and stages["cdr_dbt_models"]["peak_rss_bytes"] > 0
+    assert max(s["peak_rss_bytes"] or 0 for s in full["stages"]) == full["peak_rss_bytes"]
     layers = {(d["step"], d["layer"]) for d in full["dbt_layers"]}
     assert ("cdr_dbt_models", "staging") in layers and ("cdr_dbt_models", "rating") in layers
     assert all(d["seconds"] >= 0 and d["busy_seconds"] >= 0 for d in full["dbt_layers"])
@@ -203,3 +205,20 @@ def test_tree_rss_measures_this_process() -> None:
     import os
 
     assert tree_rss(os.getpid()) > 10 * 2**20
+
+
+def test_each_stage_gets_the_peak_of_the_samples_taken_while_it_ran() -> None:
+    runs = DagsterRuns(
+        steps=[
+            Step("r1", "cdr_pipeline", "land_cdr_files", started=10.0, ended=20.0, status="success"),
+            Step("r1", "cdr_pipeline", "cdr_dbt_models", started=21.0, ended=30.0, status="success"),
+            Step("r1", "cdr_pipeline", "quick_step", started=30.5, ended=30.6, status="success"),
+        ]
+    )
+    memory = [(9.0, 100), (12.0, 700), (19.9, 300), (20.5, 900), (22.0, 400), (29.0, 650), (31.0, 50)]
+    stages = {s["stage"]: s for s in _stages(runs, wall=25.0, rows=1000, memory=memory)}
+    assert stages["land_cdr_files"]["peak_rss_bytes"] == 700
+    assert stages["cdr_dbt_models"]["peak_rss_bytes"] == 650
+    assert stages["quick_step"]["peak_rss_bytes"] is None
+    assert stages[OUTSIDE_STEPS]["peak_rss_bytes"] == 900
+    assert stages[OUTSIDE_STEPS]["seconds"] == round(25.0 - 10.0 - 9.0 - 0.1, 3)

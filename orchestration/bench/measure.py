@@ -90,6 +90,8 @@ class ProcessRun:
     samples: int
     stdout: str
     stderr: str
+    memory: list[tuple[float, int]] = field(default_factory=list)
+    """The samples: (epoch seconds, bytes resident), in time order, to find each step's peak."""
 
 
 def run_measured(command: list[str], env: dict[str, str], log_prefix: Path) -> ProcessRun:
@@ -97,17 +99,15 @@ def run_measured(command: list[str], env: dict[str, str], log_prefix: Path) -> P
     ``<log_prefix>.stdout`` / ``.stderr`` (and is returned)."""
     stdout_path = log_prefix.with_suffix(".stdout")
     stderr_path = log_prefix.with_suffix(".stderr")
-    peak, samples = 0, 0
+    series: list[tuple[float, int]] = []
     with stdout_path.open("w") as out, stderr_path.open("w") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=out, stderr=err)
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak, samples
             while not done.is_set():
-                peak = max(peak, tree_rss(process.pid))
-                samples += 1
+                series.append((time.time(), tree_rss(process.pid)))
                 done.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -119,11 +119,18 @@ def run_measured(command: list[str], env: dict[str, str], log_prefix: Path) -> P
     return ProcessRun(
         exit_code=exit_code,
         wall_seconds=wall,
-        peak_rss_bytes=peak,
-        samples=samples,
+        peak_rss_bytes=max((rss for _, rss in series), default=0),
+        samples=len(series),
         stdout=stdout_path.read_text(),
         stderr=stderr_path.read_text(),
+        memory=series,
     )
+
+
+def peak_between(memory: list[tuple[float, int]], started: float, ended: float) -> int | None:
+    """The largest sample taken from ``started`` to ``ended`` (epoch seconds); None when none was."""
+    inside = [rss for moment, rss in memory if started <= moment <= ended]
+    return max(inside) if inside else None
 
 
 def cdrwh_run(home: Path, log_prefix: Path) -> ProcessRun:

@@ -39,10 +39,16 @@ def _run_section(title: str, run: dict[str, Any]) -> list[str]:
         + (f", {run['ratio_to_full']:.1%} of the full run" if run.get("ratio_to_full") is not None else "")
     ]
     rows = [
-        [s["stage"], f"{s['seconds']:.2f}", _rate(s["rows_per_second"]), f"{(s['share'] or 0):.1%}"]
+        [
+            s["stage"],
+            f"{s['seconds']:.2f}",
+            _rate(s["rows_per_second"]),
+            f"{(s['share'] or 0):.1%}",
+            _mib(s.get("peak_rss_bytes")),
+        ]
         for s in run["stages"]
     ]
-    lines.append(_table(["stage", "seconds", "rows/s", "share"], rows))
+    lines.append(_table(["stage", "seconds", "rows/s", "share", "peak RSS"], rows))
     if run["dbt_layers"]:
         lines.append(
             "  dbt by layer (wall while the layer's nodes ran; busy = summed model time, threads overlap):"

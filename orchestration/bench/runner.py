@@ -45,16 +45,36 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def _stages(runs: measure.DagsterRuns, wall: float, rows: int) -> list[dict[str, Any]]:
+def _stages(
+    runs: measure.DagsterRuns, wall: float, rows: int, memory: list[tuple[float, int]]
+) -> list[dict[str, Any]]:
     """One row per Dagster step (in start order), then the wall time outside them; each with its share
-    of the wall time and the landed rows per second."""
+    of the wall time, the landed rows per second and the peak RSS of the samples taken while it ran
+    (``memory``: (epoch seconds, bytes) of the whole process tree; None when no sample fell in a step)."""
     rows_out = []
     for step in runs.steps:
         rows_out.append(
-            {"stage": step.step_key, "job": step.job, "status": step.status, "seconds": step.seconds}
+            {
+                "stage": step.step_key,
+                "job": step.job,
+                "status": step.status,
+                "seconds": step.seconds,
+                "peak_rss_bytes": measure.peak_between(memory, step.started, step.ended),
+            }
         )
     outside = max(0.0, wall - sum(r["seconds"] for r in rows_out))
-    rows_out.append({"stage": OUTSIDE_STEPS, "job": None, "status": None, "seconds": outside})
+    outside_samples = [
+        rss for moment, rss in memory if not any(s.started <= moment <= s.ended for s in runs.steps)
+    ]
+    rows_out.append(
+        {
+            "stage": OUTSIDE_STEPS,
+            "job": None,
+            "status": None,
+            "seconds": outside,
+            "peak_rss_bytes": max(outside_samples, default=None),
+        }
+    )
     for row in rows_out:
         row["seconds"] = round(row["seconds"], 3)
         row["rows_per_second"] = round(rows / row["seconds"]) if row["seconds"] > 0 else None
@@ -78,7 +98,7 @@ def _measured_run(home: Path, label: str, work: Path, skip: set[str]) -> tuple[d
         "run_ids": runs.run_ids,
         "jobs": [runs.jobs[r] for r in runs.run_ids],
         "run_seconds": {r: round(s, 3) for r, s in runs.run_seconds.items()},
-        "stages": _stages(runs, process.wall_seconds, rows),
+        "stages": _stages(runs, process.wall_seconds, rows, process.memory),
         "dbt_layers": measure.read_dbt_layers(home / "dbt" / "target", runs.run_ids),
         "output": process.stdout.strip().splitlines(),
         "log": str((work / label).with_suffix(".stdout")),
