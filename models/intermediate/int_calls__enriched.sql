@@ -57,23 +57,27 @@ prefix_lengths as (
 
 ),
 
-party_numbers as (
+numbers as (
 
-    select
-        cdr_id,
-        'calling' as party,
-        calling_number as e164_number
-    from calls
-    where calling_number_is_e164
+    -- Each E.164 number once (numbers repeat across calls), read from the model itself: a second read of
+    -- `calls` would make the database materialize every column of every call.
+    select calling_number as e164_number
+    from {{ ref('int_calls__deduplicated') }}
+    where
+        calling_number_is_e164
+        {%- if is_incremental() %}
+        and {{ call_days_filter('changed', 'cast(start_time as date)') }}
+        {%- endif %}
 
-    union all
+    union
 
-    select
-        cdr_id,
-        'called' as party,
-        called_number as e164_number
-    from calls
-    where called_number_is_e164
+    select called_number as e164_number
+    from {{ ref('int_calls__deduplicated') }}
+    where
+        called_number_is_e164
+        {%- if is_incremental() %}
+        and {{ call_days_filter('changed', 'cast(start_time as date)') }}
+        {%- endif %}
 
 ),
 
@@ -81,31 +85,28 @@ prefix_matches as (
 
     -- Longest-prefix match as an equi-join on the number's generated prefixes.
     select
-        party_numbers.cdr_id,
-        party_numbers.party,
+        numbers.e164_number,
         dialing_prefixes.iso_country,
         dialing_prefixes.number_type,
         row_number() over (
-            partition by party_numbers.cdr_id, party_numbers.party
+            partition by numbers.e164_number
             order by prefix_lengths.prefix_length desc
         ) as match_rank
-    from party_numbers
+    from numbers
     cross join prefix_lengths
     inner join dialing_prefixes
-        on dialing_prefixes.dialing_prefix = substr(party_numbers.e164_number, 2, prefix_lengths.prefix_length)
+        on dialing_prefixes.dialing_prefix = substr(numbers.e164_number, 2, prefix_lengths.prefix_length)
 
 ),
 
 number_countries as (
 
     select
-        cdr_id,
-        max(case when party = 'calling' then iso_country end) as calling_country,
-        max(case when party = 'called' then iso_country end) as called_country,
-        max(case when party = 'called' then number_type end) as called_number_type
+        e164_number,
+        iso_country,
+        number_type
     from prefix_matches
     where match_rank = 1
-    group by cdr_id
 
 ),
 
@@ -113,14 +114,16 @@ located as (
 
     select
         calls.*,
-        coalesce(calls.calling_country, number_countries.calling_country) as resolved_calling_country,
-        coalesce(calls.called_country, number_countries.called_country) as resolved_called_country,
-        number_countries.called_number_type,
+        coalesce(calls.calling_country, calling_countries.iso_country) as resolved_calling_country,
+        coalesce(calls.called_country, called_countries.iso_country) as resolved_called_country,
+        called_countries.number_type as called_number_type,
         files.path as source_file,
         q850_causes.cause_name as q850_cause_name
     from calls
-    left join number_countries
-        on calls.cdr_id = number_countries.cdr_id
+    left join number_countries as calling_countries
+        on calls.calling_number_is_e164 and calls.calling_number = calling_countries.e164_number
+    left join number_countries as called_countries
+        on calls.called_number_is_e164 and calls.called_number = called_countries.e164_number
     left join files
         on calls.source_file_id = files.file_id
     left join q850_causes
