@@ -41,6 +41,19 @@
     regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
 
+{#- A back-reference to capture group n in a regexp_replace replacement: \1 (RE2, DuckDB), $1 (Java, Spark). -#}
+{% macro regexp_group(n) -%}
+    {{ return(adapter.dispatch('regexp_group', 'cdr_warehouse')(n)) }}
+{%- endmacro %}
+
+{% macro default__regexp_group(n) -%}
+    {{ return('$' ~ n) }}
+{%- endmacro %}
+
+{% macro duckdb__regexp_group(n) -%}
+    {{ return('\\' ~ n) }}
+{%- endmacro %}
+
 {#- True when the whole string matches the pattern. -#}
 {% macro regexp_full_match(expr, pattern) -%}
     {{ return(adapter.dispatch('regexp_full_match', 'cdr_warehouse')(expr, pattern)) }}

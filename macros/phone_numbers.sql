@@ -25,27 +25,31 @@
     )
 {%- endmacro %}
 
-{#- The '+' form the rules above give, before validation; null where no rule applies. -#}
+{#-
+    The '+' form the rules above give, before validation (a value without a leading '+' fails it); null
+    where the user part is not a number. Each step is one regexp_replace of the previous step's result, so
+    the value is parsed a fixed few times: a `case` naming the digits in every branch had the database
+    extract and strip them again for each branch (70 regular expressions per number, most of validation's
+    time at 10M calls).
+-#}
 {% macro e164_candidate(expr, default_calling_code) -%}
     {%- set user = number_user_part(expr) -%}
-    {%- set digits = regexp_replace_all(user, '[^0-9]', '') -%}
-    case
-        when not {{ regexp_full_match(user, '[+]?[0-9 ().-]+') }} then null
-        when substr({{ user }}, 1, 1) = '+' then '+' || {{ digits }}
-        when substr({{ digits }}, 1, 2) = '00' then '+' || substr({{ digits }}, 3)
-        {%- if default_calling_code | string == '1' %}
-        when substr({{ digits }}, 1, 3) = '011' then '+' || substr({{ digits }}, 4)
-        when length({{ digits }}) = 10 and substr({{ digits }}, 1, 1) between '2' and '9' then '+1' || {{ digits }}
-        {%- endif %}
-        when length({{ digits }}) between 8 and 15 and substr({{ digits }}, 1, 1) <> '0' then '+' || {{ digits }}
-    end
+    {#- The '+' (only ever leading: the pattern check) and the digits. -#}
+    {%- set plus_digits = "case when " ~ regexp_full_match(user, '[+]?[0-9 ().-]+') ~ " then "
+        ~ regexp_replace_all(user, '[^0-9+]', '') ~ " end" -%}
+    {%- if default_calling_code | string == '1' -%}
+        {%- set international = regexp_replace_all(plus_digits, '^(?:00|011)', '+') -%}
+        {%- set national = regexp_replace_all(international, '^([2-9][0-9]{9})$', '+1' ~ regexp_group(1)) -%}
+    {%- else -%}
+        {%- set national = regexp_replace_all(plus_digits, '^00', '+') -%}
+    {%- endif -%}
+    {{ regexp_replace_all(national, '^([1-9][0-9]{7,14})$', '+' ~ regexp_group(1)) }}
 {%- endmacro %}
 
 {% macro to_e164(expr, default_calling_code=var('cdr_default_calling_code')) -%}
-    {%- set candidate = e164_candidate(expr, default_calling_code) -%}
     case
         when {{ is_withheld_number(expr) }} then null
-        when {{ regexp_full_match(candidate, '[+][1-9][0-9]{6,14}') }} then {{ candidate }}
+        else nullif(regexp_extract({{ e164_candidate(expr, default_calling_code) }}, '^([+][1-9][0-9]{6,14})$', 1), '')
     end
 {%- endmacro %}
 
