@@ -26,6 +26,36 @@ calls as (
 
 ),
 
+call_keys as (
+
+    -- The same calls' (account, direction) pairs, read narrow from the model: calls is read once (decked), as
+    -- DuckDB materializes a CTE read more than once whole, every column of every call.
+    select distinct
+        coalesce(account_number, '') as account_key,
+        coalesce(direction, '') as direction_key
+    from {{ ref('int_calls__enriched') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('changed') }}
+    {%- endif %}
+
+),
+
+rerating_calls as (
+
+    -- The same calls again, narrow: what the re-rating runs' windows and filters look at.
+    select
+        cdr_id,
+        source_vendor,
+        coalesce(account_number, '') as account_key,
+        duration_s,
+        start_time
+    from {{ ref('int_calls__enriched') }}
+    {% if is_incremental() -%}
+    where {{ call_days_filter('changed') }}
+    {%- endif %}
+
+),
+
 plans as (
 
     select * from {{ ref('int_rates__plans') }}
@@ -35,8 +65,8 @@ plans as (
 decks as (
 
     select
-        *,
-        length(prefix) as prefix_length
+        deck_id,
+        time_zone
     from {{ ref('int_rates__decks') }}
 
 ),
@@ -47,6 +77,12 @@ deck_zones as (
     select deck_id, max(time_zone) as time_zone
     from decks
     group by deck_id
+
+),
+
+prefix_rates as (
+
+    select * from {{ ref('int_rates__prefix_timeline') }}
 
 ),
 
@@ -94,20 +130,6 @@ fx_intervals as (
         cast(valid_from as date) as valid_from,
         lead(cast(valid_from as date)) over (partition by upper(currency) order by valid_from) as valid_to
     from {{ ref('fx_rates') }}
-
-),
-
-prefix_lengths as (
-
-    {%- for length in range(1, 16) %}
-    select {{ length }} as prefix_length{% if not loop.last %} union all{% endif %}
-    {%- endfor %}
-
-),
-
-call_keys as (
-
-    select distinct account_key, direction_key from calls
 
 ),
 
@@ -166,20 +188,20 @@ rerating_matches as (
 
     -- Re-rating runs (cdrwh rerate) whose window and filters take the call; few runs, so a small join.
     select
-        calls.cdr_id,
+        rerating_calls.cdr_id,
         reratings.run_id,
         reratings.deck_id,
         reratings.new_duration_s,
         case
-            when reratings.min_duration_s is not null and calls.duration_s >= reratings.min_duration_s then 1
+            when reratings.min_duration_s is not null and rerating_calls.duration_s >= reratings.min_duration_s then 1
             else 0
         end as adjusts_duration
-    from calls
+    from rerating_calls
     inner join reratings
-        on calls.start_time >= reratings.window_from
-        and calls.start_time < reratings.window_to
-        and (reratings.account_number is null or calls.account_key = reratings.account_number)
-        and (reratings.vendor is null or calls.source_vendor = reratings.vendor)
+        on rerating_calls.start_time >= reratings.window_from
+        and rerating_calls.start_time < reratings.window_to
+        and (reratings.account_number is null or rerating_calls.account_key = reratings.account_number)
+        and (reratings.vendor is null or rerating_calls.source_vendor = reratings.vendor)
 
 ),
 
@@ -253,129 +275,126 @@ localised as (
 
 ),
 
+local_days as (
+
+    -- The day type and the second of the day of the call's start on the deck's clock, as columns: joining
+    -- the timings on plain columns (not expressions) keeps the engine's row estimate of the calls right, so
+    -- that every later join builds its hash table on the small side.
+    select
+        localised.*,
+        case
+            when holidays.holiday_date is not null then 'holiday'
+            when {{ iso_day_of_week('localised.local_start_time') }} in (6, 7) then 'weekend'
+            else 'weekday'
+        end as day_type,
+        extract(hour from localised.local_start_time) * 3600 + extract(minute from localised.local_start_time) * 60
+        + floor(extract(second from localised.local_start_time)) as local_start_second
+    from localised
+    left join holidays
+        on cast(localised.local_start_time as date) = holidays.holiday_date
+
+),
+
 banded as (
 
     -- The call's time band by its start on the deck's clock: holiday, weekend, else the weekday band.
     select
-        localised.*,
+        local_days.*,
         coalesce(timings.band, 'flat') as band
-    from localised
-    left join holidays
-        on cast(localised.local_start_time as date) = holidays.holiday_date
+    from local_days
     left join timings
-        on timings.day_type = case
-            when holidays.holiday_date is not null then 'holiday'
-            when {{ iso_day_of_week('localised.local_start_time') }} in (6, 7) then 'weekend'
-            else 'weekday'
-        end
-        and extract(hour from localised.local_start_time) * 3600 + extract(minute from localised.local_start_time) * 60
-        + floor(extract(second from localised.local_start_time)) >= timings.starts_at_second
-        and extract(hour from localised.local_start_time) * 3600 + extract(minute from localised.local_start_time) * 60
-        + floor(extract(second from localised.local_start_time)) < timings.ends_at_second
+        on local_days.day_type = timings.day_type
+        and local_days.local_start_second >= timings.starts_at_second
+        and local_days.local_start_second < timings.ends_at_second
 
 ),
 
-numbers_to_rate as (
+number_values as (
 
-    -- Only what the prefix match needs, so the expansion below stays narrow.
-    select cdr_id, deck_id, called_number, start_time, band
+    -- The number's E.164 digits (after the '+'; prefixes match at most 15) as an integer right-padded with
+    -- zeros to 15 digits.
+    select
+        banded.*,
+        case
+            when banded.called_number_is_e164 then least(length(banded.called_number) - 1, 15)
+        end as number_digits,
+        case
+            when banded.called_number_is_e164
+                then
+                    cast(substr(banded.called_number, 2, 15) as {{ dbt.type_bigint() }})
+                    * cast(power(10, 15 - least(length(banded.called_number) - 1, 15)) as {{ dbt.type_bigint() }})
+        end as number_value
     from banded
-    where called_number_is_e164 and deck_id is not null
 
 ),
 
-number_prefixes as (
+number_keys as (
 
-    -- Every prefix of the number's E.164 digits, as a column of its own so that the match below is a
-    -- plain equi-join on (deck, prefix, length). A generated prefix longer than the number repeats the
-    -- whole number, and the length in the join keeps it from matching twice.
+    -- The number's prefix of each length L as an integer (the padded number divided by 10^(15 - L)), null
+    -- when the number is shorter: columns of their own, so that the match below is a plain equi-join.
     select
-        numbers_to_rate.*,
-        prefix_lengths.prefix_length,
-        substr(numbers_to_rate.called_number, 2, prefix_lengths.prefix_length) as number_prefix
-    from numbers_to_rate
-    cross join prefix_lengths
+        number_values.*
+        {%- for length in range(1, 16) %},
+        case
+            when number_values.number_digits >= {{ length }}
+                then {{ int_div('number_values.number_value', 10 ** (15 - length)) }}
+        end as number_prefix_{{ length }}
+        {%- endfor %}
+    from number_values
 
 ),
 
-rate_matches as (
+prefix_matches as (
 
-    -- Longest-prefix match among the deck's rates in effect at the start (never LIKE). Within a prefix:
-    -- the band's own rate, else the usual fallbacks (holiday -> weekend -> off_peak), else the flat rate.
+    -- Longest-prefix match (never LIKE): for each length, an equi-join of the number's prefix of that length
+    -- on the deck's prefixes of that length (int_rates__prefixes, narrow: read from the table each time);
+    -- the longest that joins is the number's longest prefix in the deck. A deck has one prefix per (length,
+    -- value), so the joins never add rows.
     select
-        number_prefixes.cdr_id,
-        decks.deck_id,
-        decks.prefix,
-        decks.effective_from,
-        decks.rate_type,
-        -- Longest prefix first, then the band preference, then (overlapping rates) the latest effective one.
-        cast(decks.prefix_length * 4 + case
-            when decks.rate_type = number_prefixes.band then 3
-            when decks.rate_type = 'weekend' and number_prefixes.band = 'holiday' then 2
-            when decks.rate_type = 'off_peak' and number_prefixes.band in ('holiday', 'weekend') then 1
-            else 0
-        end as {{ dbt.type_bigint() }}) * 10000000000
-        + {{ dbt.datediff("cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ")", 'decks.effective_from', 'second') }}
-            as match_score
-    from number_prefixes
-    inner join decks
-        on number_prefixes.deck_id = decks.deck_id
-        and number_prefixes.number_prefix = decks.prefix
-        and number_prefixes.prefix_length = decks.prefix_length
-    where decks.effective_from <= number_prefixes.start_time
-        and (decks.effective_to is null or number_prefixes.start_time < decks.effective_to)
-        and (
-            decks.rate_type = number_prefixes.band
-            or decks.rate_type = 'flat'
-            or (decks.rate_type = 'weekend' and number_prefixes.band = 'holiday')
-            or (decks.rate_type = 'off_peak' and number_prefixes.band in ('holiday', 'weekend'))
-        )
-
-),
-
-best_matches as (
-
-    select cdr_id, max(match_score) as match_score from rate_matches group by cdr_id
-
-),
-
-chosen_rates as (
-
-    select rate_matches.cdr_id, decks.*
-    from rate_matches
-    inner join best_matches
-        on rate_matches.cdr_id = best_matches.cdr_id
-        and rate_matches.match_score = best_matches.match_score
-    inner join decks
-        on rate_matches.deck_id = decks.deck_id
-        and rate_matches.prefix = decks.prefix
-        and rate_matches.rate_type = decks.rate_type
-        and rate_matches.effective_from = decks.effective_from
+        number_keys.*,
+        coalesce(
+            {%- for length in range(15, 0, -1) %}
+            prefixes_{{ length }}.prefix_id{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        ) as matched_prefix_id
+    from number_keys
+    {%- for length in range(15, 0, -1) %}
+    left join {{ ref('int_rates__prefixes') }} as prefixes_{{ length }}
+        on number_keys.deck_id = prefixes_{{ length }}.deck_id
+        and number_keys.number_prefix_{{ length }} = prefixes_{{ length }}.prefix_value
+        and prefixes_{{ length }}.prefix_length = {{ length }}
+    {%- endfor %}
 
 ),
 
 matched as (
 
+    -- The rate of the call's longest deck prefix, band and start (int_rates__prefix_timeline): among the
+    -- rates in effect of that prefix and its shorter ones, the longest, then the band's own rate, else
+    -- holiday -> weekend -> off_peak, else flat, then the latest effective.
     select
-        banded.*,
-        chosen_rates.deck_id as rate_deck_id,
-        chosen_rates.prefix as rated_prefix,
-        chosen_rates.destination as rated_destination,
-        chosen_rates.rate_per_minute as rate_applied,
-        chosen_rates.rate_type,
-        chosen_rates.currency,
-        chosen_rates.first_increment,
-        chosen_rates.subsequent_increment,
-        case when banded.call_status = 'answered' then chosen_rates.connect_fee else 0 end as connect_fee,
+        prefix_matches.*,
+        prefix_rates.deck_id as rate_deck_id,
+        prefix_rates.prefix as rated_prefix,
+        prefix_rates.destination as rated_destination,
+        prefix_rates.rate_per_minute as rate_applied,
+        prefix_rates.rate_type,
+        prefix_rates.currency,
+        prefix_rates.first_increment,
+        prefix_rates.subsequent_increment,
+        case when prefix_matches.call_status = 'answered' then prefix_rates.connect_fee else 0 end as connect_fee,
         case
-            when banded.deck_id is null then 'unrated_no_plan'
-            when not banded.called_number_is_e164 then 'unrated_no_number'
-            when chosen_rates.deck_id is null then 'unrated_no_rate'
+            when prefix_matches.deck_id is null then 'unrated_no_plan'
+            when not prefix_matches.called_number_is_e164 then 'unrated_no_number'
+            when prefix_rates.deck_id is null then 'unrated_no_rate'
             else 'rated'
         end as rating_status
-    from banded
-    left join chosen_rates
-        on banded.cdr_id = chosen_rates.cdr_id
+    from prefix_matches
+    left join prefix_rates
+        on prefix_matches.matched_prefix_id = prefix_rates.prefix_id
+        and prefix_matches.band = prefix_rates.band
+        and prefix_matches.start_time >= prefix_rates.valid_from
+        and (prefix_rates.valid_to is null or prefix_matches.start_time < prefix_rates.valid_to)
 
 ),
 
