@@ -18,6 +18,20 @@ def cdrwh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """An empty landing folder (not under a CDRWH_HOME) for tests that call the lander directly."""
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    """Where a test's warehouse file goes; modules with a prepared warehouse override it."""
+    return tmp_path / "warehouse.duckdb"
+
+
 def write_csv(
     path: Path, header: list[str], rows: list[list[str]], *, newline: str = "\n", bom: bool = False
 ) -> Path:

@@ -39,18 +39,6 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
 
 
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return tmp_path / "warehouse.duckdb"
-
-
 def test_rows_land_with_file_id_and_line(landing: Path, warehouse: Path) -> None:
     write_csv(landing / "a.csv", FLOWROUTE, [flowroute_row(1), flowroute_row(2)])
     report = land(warehouse, landing)

@@ -51,22 +51,10 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 
 @pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def rates(tmp_path: Path) -> Path:
     folder = tmp_path / "rates"
     folder.mkdir()
     return folder
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return tmp_path / "warehouse.duckdb"
 
 
 # -- the registry ----------------------------------------------------------------------------------

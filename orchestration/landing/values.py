@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from orchestration.formats import Column
+from collections.abc import Callable
+
+from orchestration.formats import Column, FormatSpec
 
 # What each kind must parse as. Timestamps may carry an offset; the session time zone is UTC.
 _PARSE_TYPES = {"integer": "bigint", "decimal": "decimal(38, 10)", "timestamp": "timestamptz"}
@@ -25,10 +27,51 @@ def problem_sql(column: Column, cell: str, header: str) -> str | None:
     blanks = ", ".join(sql_string(v) for v in ("", *column.null_values))
     prefix = sql_string('column "' + header.strip() + '": ')
     suffix = sql_string(" is not " + _KIND_WORDS[column.kind])
+    # The trimmed value is what must parse. The value as it is is tried first: a cast that takes it
+    # takes it trimmed too (casts skip surrounding blanks), and it spares trimming the good values,
+    # nearly all of them (half the cost of the check).
     return (
-        f"case when {cell} is not null and trim({cell}) not in ({blanks})"
-        f" and try_cast(trim({cell}) as {parse_type}) is null"
-        f" then {prefix} || {sql_string(chr(39))} || {cell} || {sql_string(chr(39))} || {suffix} end"
+        f"case when {cell} is null or try_cast({cell} as {parse_type}) is not null"
+        f" or trim({cell}) in ({blanks}) or try_cast(trim({cell}) as {parse_type}) is not null then null"
+        f" else {prefix} || {sql_string(chr(39))} || {cell} || {sql_string(chr(39))} || {suffix} end"
+    )
+
+
+def row_problem_sql(
+    spec: FormatSpec,
+    columns: dict[str, int],
+    labels: list[str],
+    cell: Callable[[int], str],
+    first: str | None = None,
+) -> str:
+    """An expression giving every reason a row is not landable, joined by '; ', or null when it is.
+
+    ``columns`` maps a declared column to the index of its cell, ``cell(i)`` is the SQL for that cell
+    and ``labels[i]`` how the file names it; ``first`` is a reason found before the values are read.
+    """
+    reasons = [first] if first else []
+    for column in spec.columns:
+        if column.name in columns:
+            index = columns[column.name]
+            reasons.append(problem_sql(column, cell(index), labels[index]))
+    present = [r for r in reasons if r]
+    if not present:
+        return "cast(null as varchar)"
+    return f"nullif(concat_ws('; ', {', '.join(present)}), '')"
+
+
+def json_text_sql(value: str) -> str:
+    """The text ``json_extract_string`` gives for ``value``, a JSON value as VARCHAR: a string unquoted
+    and unescaped, anything else (number, boolean, array, object) as its JSON text.
+
+    A JSON string without a backslash has no escapes and no quote inside: dropping its two quotes is
+    the text, with no second parse.
+    """
+    return (
+        f"case when starts_with({value}, '\"') then"
+        f" case when contains({value}, '\\') then json_extract_string({value}, '$')"
+        f" else replace({value}, '\"', '') end"
+        f" else {value} end"
     )
 
 
