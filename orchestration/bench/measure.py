@@ -227,13 +227,13 @@ LAYERS = ("seeds", "staging", "intermediate", "rating", "marts", "daily summarie
 
 def node_layer(unique_id: str, fqn: list[str] | None) -> str:
     """The layer a dbt node belongs to: tests (data and unit tests), seeds, staging, intermediate
-    (rating: ``int_calls__rated`` alone), marts, daily summaries (``models/marts/daily``), exports."""
+    (rating: ``int_calls__rated`` and the deck models it reads, ``int_rates__*``), marts, daily summaries (``models/marts/daily``), exports."""
     resource_type, *_, name = unique_id.split(".")
     if resource_type in ("test", "unit_test"):
         return "tests"
     if resource_type == "seed":
         return "seeds"
-    if name == "int_calls__rated":
+    if name == "int_calls__rated" or name.startswith("int_rates__"):
         return "rating"
     parts = fqn[1:-1] if fqn else []
     if "daily" in parts or name.startswith("daily_") or name == "fraud_alerts":
