@@ -186,9 +186,8 @@ def test_node_layers() -> None:
         == "staging"
     )
     assert node_layer("model.p.int_calls__rated", ["p", "intermediate", "int_calls__rated"]) == "rating"
-    assert node_layer(
-        "model.p.int_rates__prefix_timeline", ["p", "intermediate", "int_rates__prefix_timeline"]
-    ) == ("rating")
+    timeline = ["p", "intermediate", "int_rates__prefix_timeline"]
+    assert node_layer("model.p.int_rates__prefix_timeline", timeline) == "rating"
     assert node_layer("model.p.int_calls__enriched", None) == "intermediate"
     assert node_layer("model.p.daily_traffic", ["p", "marts", "daily", "daily_traffic"]) == "daily summaries"
     assert node_layer("model.p.export_flowroute", ["p", "marts", "exports", "export_flowroute"]) == "exports"
