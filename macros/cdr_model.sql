@@ -93,3 +93,24 @@
         {{ prefix }}{{ name }}{{ ", " if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
+
+{#- The columns of int_calls__enriched, in its order. int_calls__rated passes them through so that fct_calls
+    reads one wide row per call and joins only narrow per-call results (a join whose build side is 10M wide
+    rows does not fit a 2 GB DuckDB memory limit and spills). -#}
+{% macro enriched_call_columns() -%}
+    {{ return([
+        'cdr_id', 'source_vendor', 'source_format', 'source_file', 'source_file_id', 'source_line', 'call_id',
+        'session_id', 'call_type', 'direction', 'call_status', 'vendor_status', 'calling_number', 'called_number',
+        'calling_number_is_e164', 'called_number_is_e164', 'original_called_number', 'final_called_number',
+        'calling_name', 'called_name', 'imsi', 'imei', 'calling_country', 'called_country', 'destination_name',
+        'account_number', 'customer_code', 'cost_center', 'project_code', 'number_alias', 'tags',
+        'start_time', 'answer_time', 'end_time', 'call_date', 'duration_s', 'billable_duration_s',
+        'ring_duration_s', 'hold_duration_s', 'pdd_ms', 'originating_switch', 'terminating_switch',
+        'originating_trunk', 'terminating_trunk', 'routing_number', 'caller_ip', 'roaming_indicator',
+        'international_call', 'billing_class', 'codec', 'mos', 'jitter_ms', 'packet_loss_pct', 'latency_ms',
+        'rtp_packets_sent', 'rtp_packets_received', 'protocol', 'sip_response_code', 'release_cause',
+        'q850_cause', 'hangup_source', 'vendor_currency', 'vendor_rate_per_min', 'vendor_charge', 'vendor_fees',
+        'vendor_subtotal', 'vendor_connect_fee', 'vendor_usf_fee', 'vendor_ccrf', 'vendor_cnam_fee',
+        'vendor_first_increment_s', 'vendor_subsequent_increment_s',
+    ]) }}
+{%- endmacro %}

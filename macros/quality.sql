@@ -89,3 +89,105 @@
 {% macro codec_key(codec) -%}
     nullif({{ regexp_replace_all(regexp_replace_all('lower(trim(' ~ codec ~ '))', '/.*$', ''), '[^a-z0-9]', '') }}, '')
 {%- endmacro %}
+
+{#- The E-model steps of int_calls__quality as CTEs over the calls in `calls` (a CTE or relation with cdr_id,
+    call_status, codec, mos, latency_ms, jitter_ms and packet_loss_pct), ending in the CTE `calls_with_quality`:
+    every column of `calls` plus codec_ie, network_r_factor, mos_r_factor, r_factor, mos_estimated,
+    quality_score, customer_experience and quality_source. Each step passes the call's columns through, so
+    fct_calls computes quality on its one wide row per call instead of joining a second 10M-row table. -#}
+{% macro call_quality_ctes(calls) -%}
+quality_codecs as (
+
+    select * from {{ ref('codec_impairments') }}
+
+),
+
+quality_measured as (
+
+    -- Only answered calls carried media. A MOS outside 1..5 is no measurement (the field rules flag it).
+    select
+        {{ calls }}.*,
+        coalesce(quality_codecs.ie, 0) as codec_ie,
+        {{ calls }}.call_status = 'answered' and (
+            {{ calls }}.latency_ms is not null
+            or {{ calls }}.jitter_ms is not null
+            or {{ calls }}.packet_loss_pct is not null
+        ) as has_network,
+        case
+            when {{ calls }}.call_status = 'answered' and {{ calls }}.mos between 1 and 5
+                then cast({{ calls }}.mos as double)
+        end as vendor_mos,
+        cast(coalesce({{ calls }}.latency_ms, 0) as double) as measured_latency_ms,
+        cast(coalesce({{ calls }}.jitter_ms, 0) as double) as measured_jitter_ms,
+        cast(coalesce({{ calls }}.packet_loss_pct, 0) as double) as measured_packet_loss_pct
+    from {{ calls }}
+    left join quality_codecs
+        on {{ codec_key(calls ~ '.codec') }} = quality_codecs.codec_key
+
+),
+
+quality_r_factors as (
+
+    select
+        quality_measured.*,
+        case
+            when quality_measured.has_network then {{ r_factor_from_network(
+                'quality_measured.measured_latency_ms',
+                'quality_measured.measured_jitter_ms',
+                'quality_measured.measured_packet_loss_pct',
+                'quality_measured.codec_ie'
+            ) }}
+        end as raw_network_r_factor,
+        {{ r_factor_from_mos('quality_measured.vendor_mos') }} as raw_mos_r_factor
+    from quality_measured
+
+),
+
+quality_chosen as (
+
+    -- Network and MOS both given: the lower (more pessimistic) R; a tie counts as network.
+    select
+        quality_r_factors.*,
+        case
+            when quality_r_factors.raw_network_r_factor is not null
+                and (
+                    quality_r_factors.raw_mos_r_factor is null
+                    or quality_r_factors.raw_network_r_factor <= quality_r_factors.raw_mos_r_factor
+                )
+                then 'network'
+            when quality_r_factors.raw_mos_r_factor is not null then 'mos'
+        end as quality_source
+    from quality_r_factors
+
+),
+
+quality_scored as (
+
+    -- R to 4 decimals (dropping float noise such as 89.99999999999999 for an exact 90).
+    select
+        quality_chosen.*,
+        cast(round(quality_chosen.raw_network_r_factor, 4) as decimal(7, 4)) as network_r_factor,
+        cast(round(quality_chosen.raw_mos_r_factor, 4) as decimal(7, 4)) as mos_r_factor,
+        cast(round(
+            case quality_chosen.quality_source
+                when 'network' then quality_chosen.raw_network_r_factor
+                when 'mos' then quality_chosen.raw_mos_r_factor
+            end, 4
+        ) as decimal(7, 4)) as r_factor
+    from quality_chosen
+
+),
+
+calls_with_quality as (
+
+    -- The score rounds the decimal R half up; the band is read from the score as shown (90.0 is excellent).
+    select
+        quality_scored.*,
+        cast(round({{ mos_from_r_factor('cast(quality_scored.r_factor as double)') }}, 2) as decimal(3, 2))
+            as mos_estimated,
+        cast(round(quality_scored.r_factor, 1) as decimal(4, 1)) as quality_score,
+        {{ experience_band('round(quality_scored.r_factor, 1)') }} as customer_experience
+    from quality_scored
+
+)
+{%- endmacro %}

@@ -6,20 +6,12 @@ with
 
 calls as (
 
+    -- Every column of the call: they pass through to fct_calls (macros/cdr_model.sql, enriched_call_columns).
     select
-        cdr_id,
-        source_vendor,
-        coalesce(account_number, '') as account_key,
-        coalesce(direction, '') as direction_key,
-        call_status,
-        duration_s,
-        called_number,
-        called_number_is_e164,
-        start_time,
-        call_date,
-        vendor_charge,
-        vendor_currency
-    from {{ ref('int_calls__enriched') }}
+        enriched.*,
+        coalesce(enriched.account_number, '') as account_key,
+        coalesce(enriched.direction, '') as direction_key
+    from {{ ref('int_calls__enriched') }} as enriched
     {% if is_incremental() -%}
     where {{ call_days_filter('changed') }}
     {%- endif %}
@@ -427,8 +419,9 @@ priced as (
 final as (
 
     select
-        priced.cdr_id,
-        priced.call_date,
+        {%- for column in enriched_call_columns() %}
+        priced.{{ column }},
+        {%- endfor %}
         priced.rate_deck_id,
         priced.rated_prefix,
         priced.rated_destination,

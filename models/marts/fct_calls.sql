@@ -2,16 +2,12 @@
 
 -- depends_on: {{ ref('int_calls__days_to_build') }}
 
+-- One wide row per call, read once: int_calls__rated carries every column of int_calls__enriched, quality is
+-- computed on the row (the steps of int_calls__quality, macros/quality.sql), and only fraud's narrow per-call
+-- result is joined. At 10M calls under the 2 GB memory limit, joining the rating and quality tables on cdr_id
+-- spilled: 127 s against 45 s.
+
 with
-
-enriched as (
-
-    select * from {{ ref('int_calls__enriched') }}
-    {% if is_incremental() -%}
-    where {{ call_days_filter('affected') }}
-    {%- endif %}
-
-),
 
 rated as (
 
@@ -22,14 +18,7 @@ rated as (
 
 ),
 
-quality as (
-
-    select * from {{ ref('int_calls__quality') }}
-    {% if is_incremental() -%}
-    where {{ call_days_filter('affected') }}
-    {%- endif %}
-
-),
+{{ call_quality_ctes('rated') }},
 
 fraud as (
 
@@ -44,7 +33,7 @@ final as (
 
     select
         -- identity and lineage
-        enriched.cdr_id,
+        calls.cdr_id,
         source_vendor,
         source_format,
         source_file,
@@ -82,7 +71,7 @@ final as (
         start_time,
         answer_time,
         end_time,
-        enriched.call_date,
+        calls.call_date,
         duration_s,
         billable_duration_s,
         ring_duration_s,
@@ -98,7 +87,7 @@ final as (
         roaming_indicator,
         international_call,
         billing_class,
-        -- quality (int_calls__quality: ITU-T G.107 E-model)
+        -- quality (ITU-T G.107 E-model, the steps of int_calls__quality)
         codec,
         mos,
         jitter_ms,
@@ -106,8 +95,8 @@ final as (
         latency_ms,
         rtp_packets_sent,
         rtp_packets_received,
-        quality.quality_score,
-        quality.customer_experience,
+        calls.quality_score,
+        calls.customer_experience,
         -- protocol
         protocol,
         sip_response_code,
@@ -125,30 +114,26 @@ final as (
         vendor_ccrf,
         vendor_cnam_fee,
         -- our rating (int_calls__rated, DESIGN §7)
-        rated.rate_deck_id,
-        rated.rated_prefix,
-        rated.rate_applied,
-        rated.rate_type,
-        rated.rated_duration_s,
-        rated.connect_fee,
-        rated.charge_amount,
-        rated.tax_rate,
-        rated.tax_amount,
-        rated.currency,
-        rated.margin,
-        rated.rating_status,
-        rated.rerate_deck_run_id,
-        rated.rerate_duration_run_id,
+        calls.rate_deck_id,
+        calls.rated_prefix,
+        calls.rate_applied,
+        calls.rate_type,
+        calls.rated_duration_s,
+        calls.connect_fee,
+        calls.charge_amount,
+        calls.tax_rate,
+        calls.tax_amount,
+        calls.currency,
+        calls.margin,
+        calls.rating_status,
+        calls.rerate_deck_run_id,
+        calls.rerate_duration_run_id,
         -- fraud (int_calls__fraud)
         fraud.fraud_score,
         fraud.fraud_indicators
-    from enriched
-    left join rated
-        on enriched.cdr_id = rated.cdr_id
-    left join quality
-        on enriched.cdr_id = quality.cdr_id
+    from calls_with_quality as calls
     left join fraud
-        on enriched.cdr_id = fraud.cdr_id
+        on calls.cdr_id = fraud.cdr_id
 
 )
 

@@ -1,13 +1,8 @@
 with
 
-calls as (
-
-    select * from {{ ref('fct_calls') }}
-
-),
-
 rated as (
 
+    -- Every rated call with its vendor's charge (int_calls__rated carries the call's columns).
     select * from {{ ref('int_calls__rated') }}
 
 ),
@@ -17,24 +12,22 @@ compared as (
     -- The check operators run on vendor invoices: what the vendor charged (converted into the deck's
     -- currency) against what our deck says, per UTC day, vendor and rated destination.
     select
-        calls.call_date,
-        calls.source_vendor,
-        rated.rated_destination as destination,
-        calls.currency,
+        call_date,
+        source_vendor,
+        rated_destination as destination,
+        currency,
         cast(count(*) as {{ dbt.type_bigint() }}) as calls,
-        cast(sum(case when calls.vendor_charge is null then 1 else 0 end) as {{ dbt.type_bigint() }})
+        cast(sum(case when vendor_charge is null then 1 else 0 end) as {{ dbt.type_bigint() }})
             as calls_without_vendor_charge,
-        sum(calls.charge_amount) as our_charge,
+        sum(charge_amount) as our_charge,
         -- Compared only where the vendor charged something we could convert (margin is known).
-        sum(case when calls.margin is not null then calls.charge_amount end) as our_charge_compared,
-        sum(calls.charge_amount - calls.margin) as vendor_charge,
-        sum(calls.margin) as margin,
-        cast(sum(case when calls.margin < 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as negative_margin_calls
-    from calls
-    inner join rated
-        on calls.cdr_id = rated.cdr_id
-    where calls.rating_status = 'rated'
-    group by calls.call_date, calls.source_vendor, rated.rated_destination, calls.currency
+        sum(case when margin is not null then charge_amount end) as our_charge_compared,
+        sum(charge_amount - margin) as vendor_charge,
+        sum(margin) as margin,
+        cast(sum(case when margin < 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as negative_margin_calls
+    from rated
+    where rating_status = 'rated'
+    group by call_date, source_vendor, rated_destination, currency
 
 ),
 
