@@ -11,23 +11,24 @@ compared as (
 
     -- The check operators run on vendor invoices: what the vendor charged (converted into the deck's
     -- currency) against what our deck says, per UTC day, vendor and rated destination.
+    -- Input columns qualified: the output's vendor_charge (converted) is not the input's (as charged).
     select
-        call_date,
-        source_vendor,
-        rated_destination as destination,
-        currency,
+        rated.call_date,
+        rated.source_vendor,
+        rated.rated_destination as destination,
+        rated.currency,
         cast(count(*) as {{ dbt.type_bigint() }}) as calls,
-        cast(sum(case when vendor_charge is null then 1 else 0 end) as {{ dbt.type_bigint() }})
+        cast(sum(case when rated.vendor_charge is null then 1 else 0 end) as {{ dbt.type_bigint() }})
             as calls_without_vendor_charge,
-        sum(charge_amount) as our_charge,
+        sum(rated.charge_amount) as our_charge,
         -- Compared only where the vendor charged something we could convert (margin is known).
-        sum(case when margin is not null then charge_amount end) as our_charge_compared,
-        sum(charge_amount - margin) as vendor_charge,
-        sum(margin) as margin,
-        cast(sum(case when margin < 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as negative_margin_calls
+        sum(case when rated.margin is not null then rated.charge_amount end) as our_charge_compared,
+        sum(rated.charge_amount - rated.margin) as vendor_charge,
+        sum(rated.margin) as margin,
+        cast(sum(case when rated.margin < 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as negative_margin_calls
     from rated
-    where rating_status = 'rated'
-    group by call_date, source_vendor, rated_destination, currency
+    where rated.rating_status = 'rated'
+    group by rated.call_date, rated.source_vendor, rated.rated_destination, rated.currency
 
 ),
 
