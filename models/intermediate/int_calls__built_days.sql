@@ -20,7 +20,9 @@ final as (
         validated_fingerprint,
         rerating_fingerprint,
         rates_fingerprint,
-        '{{ env_var("CDRWH_CALL_MODELS_VERSION", "") }}' as call_models_version,
+        {#- Read when the model runs, not when parsed: dbt parses a file again whenever an env var it read while
+            parsing changes. #}
+        '{{ env_var("CDRWH_CALL_MODELS_VERSION", "") if execute }}' as call_models_version,
         {{ dbt.current_timestamp() }} as built_at
     from days_to_build
 
