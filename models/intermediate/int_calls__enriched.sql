@@ -4,12 +4,14 @@
 
 with
 
+{{ deduplication_ctes(
+    ref('int_calls__validated'),
+    call_days_filter('changed', 'cast(start_time as date)') if is_incremental() else none,
+) }},
+
 calls as (
 
-    select * from {{ ref('int_calls__deduplicated') }}
-    {% if is_incremental() -%}
-    where {{ call_days_filter('changed', 'cast(start_time as date)') }}
-    {%- endif %}
+    select * from deduplicated
 
 ),
 
@@ -59,12 +61,14 @@ prefix_lengths as (
 
 numbers as (
 
-    -- Each E.164 number once (numbers repeat across calls), read from the model itself: a second read of
-    -- `calls` would make the database materialize every column of every call.
+    -- Each E.164 number once (numbers repeat across calls), read narrow from int_calls__validated (every valid
+    -- version, a superset of the winners' numbers): a second read of `calls` would make the database
+    -- materialize every column of every call.
     select calling_number as e164_number
-    from {{ ref('int_calls__deduplicated') }}
+    from {{ ref('int_calls__validated') }}
     where
         calling_number_is_e164
+        and broken_rules is null
         {%- if is_incremental() %}
         and {{ call_days_filter('changed', 'cast(start_time as date)') }}
         {%- endif %}
@@ -72,9 +76,10 @@ numbers as (
     union
 
     select called_number as e164_number
-    from {{ ref('int_calls__deduplicated') }}
+    from {{ ref('int_calls__validated') }}
     where
         called_number_is_e164
+        and broken_rules is null
         {%- if is_incremental() %}
         and {{ call_days_filter('changed', 'cast(start_time as date)') }}
         {%- endif %}

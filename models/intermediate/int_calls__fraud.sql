@@ -36,8 +36,9 @@
 
 with
 
-enriched as (
+rated as (
 
+    -- int_calls__rated carries every column of the call beside its rating: one narrow read, no join.
     select
         cdr_id,
         direction,
@@ -52,24 +53,13 @@ enriched as (
         end_time,
         call_date,
         duration_s,
-        ring_duration_s
-    from {{ ref('int_calls__enriched') }}
-    {% if is_incremental() -%}
-    where call_date >= {{ lookback_from }}
-        or end_time >= cast({{ first_rebuilt_day }} as {{ dbt.type_timestamp() }})
-    {%- endif %}
-
-),
-
-rated as (
-
-    select
-        cdr_id,
+        ring_duration_s,
         margin,
         rating_status
     from {{ ref('int_calls__rated') }}
     {% if is_incremental() -%}
     where call_date >= {{ lookback_from }}
+        or end_time >= cast({{ first_rebuilt_day }} as {{ dbt.type_timestamp() }})
     {%- endif %}
 
 ),
@@ -96,29 +86,27 @@ prefix_lengths as (
 calls as (
 
     select
-        enriched.cdr_id,
-        enriched.call_date,
-        enriched.direction,
-        enriched.call_status,
-        enriched.calling_number,
-        enriched.called_number,
-        enriched.called_number_is_e164,
-        enriched.international_call,
-        enriched.duration_s,
-        enriched.ring_duration_s,
-        coalesce(enriched.account_number, enriched.calling_number) as fraud_subject,
-        enriched.account_number is not null or enriched.calling_number <> 'anonymous' as has_known_subject,
+        rated.cdr_id,
+        rated.call_date,
+        rated.direction,
+        rated.call_status,
+        rated.calling_number,
+        rated.called_number,
+        rated.called_number_is_e164,
+        rated.international_call,
+        rated.duration_s,
+        rated.ring_duration_s,
+        coalesce(rated.account_number, rated.calling_number) as fraud_subject,
+        rated.account_number is not null or rated.calling_number <> 'anonymous' as has_known_subject,
         -- Null countries form one destination of their own (a plain join key, unlike null).
-        coalesce(enriched.called_country, '') as destination_key,
-        {{ dbt.datediff(epoch_timestamp, 'enriched.start_time', 'second') }} as start_s,  -- noqa: LT05
-        {{ dbt.datediff(epoch_timestamp, 'enriched.end_time', 'second') }} as end_s,  -- noqa: LT05
-        {{ dbt.datediff(epoch_date, 'enriched.call_date', 'day') }} as day_number,  -- noqa: LT05
-        {{ dbt.datediff('enriched.start_time', 'enriched.end_time', 'second') }} as start_to_end_s,  -- noqa: LT05
+        coalesce(rated.called_country, '') as destination_key,
+        {{ dbt.datediff(epoch_timestamp, 'rated.start_time', 'second') }} as start_s,  -- noqa: LT05
+        {{ dbt.datediff(epoch_timestamp, 'rated.end_time', 'second') }} as end_s,  -- noqa: LT05
+        {{ dbt.datediff(epoch_date, 'rated.call_date', 'day') }} as day_number,  -- noqa: LT05
+        {{ dbt.datediff('rated.start_time', 'rated.end_time', 'second') }} as start_to_end_s,  -- noqa: LT05
         rated.margin,
         rated.rating_status
-    from enriched
-    left join rated
-        on enriched.cdr_id = rated.cdr_id
+    from rated
 
 ),
 
@@ -216,7 +204,7 @@ first_day as (
 
     -- The first day of all the data, not of the days read: a rebuild reads only its lookback.
     select {{ dbt.datediff(epoch_date, 'min(call_date)', 'day') }} as first_day_number
-    from {{ ref('int_calls__enriched') }}
+    from {{ ref('int_calls__rated') }}
 
 ),
 

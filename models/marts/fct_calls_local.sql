@@ -1,6 +1,7 @@
-{{ config(materialized='view') }}
+{{ config(materialized='view', meta={'call_days_column': 'call_date'}) }}
 
-{#- Stored times stay UTC; this view shows them on the reporting time zone's clock (var reporting_time_zone). -#}
+{#- Stored times stay UTC; this view shows them on the reporting time zone's clock (var reporting_time_zone).
+    Its data tests check the days fct_calls rebuilt (macros/tests_on_rebuilt_days.sql). -#}
 {%- set tz = "'" ~ var('reporting_time_zone') ~ "'" -%}
 
 with

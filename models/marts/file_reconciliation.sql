@@ -14,7 +14,12 @@ validated as (
 
 kept as (
 
-    select * from {{ ref('int_calls__deduplicated') }}
+    -- Each valid call's winning version (int_calls__enriched deduplicates, one row per call).
+    select
+        source_file_id,
+        source_line,
+        cdr_id
+    from {{ ref('int_calls__enriched') }}
 
 ),
 
