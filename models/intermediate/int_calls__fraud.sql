@@ -289,12 +289,15 @@ concurrency_instants as (
 
 concurrency_levels as (
 
+    -- One running sum in (subject, instant) order, not one per subject: every call adds +1 and -1 to its own
+    -- subject, so each subject's changes sum to 0 and the sum reaching a subject's first instant is 0. The
+    -- same figures; DuckDB's window over millions of one- or two-call partitions took twice as long (48 s ->
+    -- 26 s for this model at 10M calls). A cluster engine would want the partitioned form back (issue 8).
     select
         fraud_subject,
         event_s,
         sum(net_change) over (
-            partition by fraud_subject
-            order by event_s
+            order by fraud_subject, event_s
             rows between unbounded preceding and current row
         ) as calls_in_progress
     from concurrency_instants
