@@ -87,10 +87,17 @@ def run_pipeline(instance: dg.DagsterInstance | None = None, *, full_refresh: bo
     """Execute ``cdr_pipeline`` (land, build the call models) then, as the summarise_stale_days sensor
     does, the daily summaries of the days it changed (or the publication alone), in process.
     ``full_refresh`` rebuilds every day of the call models and of the summaries."""
-    from orchestration.defs.jobs import PIPELINE_JOB_NAME
+    from orchestration.definitions import defs
+    from orchestration.defs.jobs import PIPELINE_JOB_NAME, pipeline_selection
 
     ops = {CALL_MODELS_OP_NAME: {"config": {"full_refresh": True}}} if full_refresh else None
-    build = run_job(PIPELINE_JOB_NAME, ops, instance=instance)
+    # A full refresh reloads the seeds too; otherwise those holding their current file are left out.
+    selection = (
+        None
+        if full_refresh
+        else pipeline_selection(defs().resolve_asset_graph(), configure_environment().warehouse)
+    )
+    build = run_job(PIPELINE_JOB_NAME, ops, instance=instance, asset_selection=selection)
     return summarise_after(build, instance, full_refresh=full_refresh)
 
 
@@ -144,8 +151,10 @@ def run_job(
     ops_config: dict[str, Any] | None = None,
     instance: dg.DagsterInstance | None = None,
     tags: dict[str, str] | None = None,
+    asset_selection: list[dg.AssetKey] | None = None,
 ) -> PipelineResult:
-    """Execute one of the definitions' jobs in process, with ``ops_config`` as its ``ops`` run config."""
+    """Execute one of the definitions' jobs in process, with ``ops_config`` as its ``ops`` run config
+    (on ``asset_selection`` only, if given)."""
     paths = configure_environment()
     from orchestration.definitions import defs
 
@@ -158,6 +167,7 @@ def run_job(
             instance=instance,
             raise_on_error=False,
             tags=tags,
+            asset_selection=asset_selection,
             run_config={
                 "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
                 **({"ops": ops_config} if ops_config else {}),

@@ -3,6 +3,7 @@ calls changed and the days whose fraud figures those feed, and the result equals
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -64,6 +65,12 @@ def _tables(home: Path) -> dict[str, list[tuple]]:
         return tables
 
 
+def _call_model_nodes(home: Path) -> set[str]:
+    """The dbt nodes the newest call-model build ran (its run_results.json)."""
+    builds = sorted((home / "dbt" / "target").glob("cdr_dbt_models-*"), key=lambda p: p.stat().st_mtime)
+    return {r["unique_id"] for r in json.loads((builds[-1] / "run_results.json").read_text())["results"]}
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     home = tmp_path_factory.mktemp("cdrwh")
@@ -72,6 +79,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     write_csv(landing / "moves" / "callr_v1.csv", CALLR_HEADER, [_moving_call(MOVED_FROM)])
     first = cdrwh(home, "run")
     assert first.returncode == 0, first.stdout + first.stderr
+    nodes = {"first": _call_model_nodes(home)}
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         built_before = dict(
             con.execute("select call_date, built_at from intermediate.int_calls__built_days").fetchall()
@@ -83,6 +91,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     write_csv(landing / "moves" / "callr_v2.csv", CALLR_HEADER, [_moving_call(MOVED_TO)])
     second = cdrwh(home, "run")
     assert second.returncode == 0, second.stdout + second.stderr
+    nodes["second"] = _call_model_nodes(home)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         days = con.execute(
             "select call_date, is_changed from intermediate.int_calls__days_to_build order by call_date"
@@ -95,6 +104,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     full = cdrwh(home, "run", "--full-refresh")
     assert full.returncode == 0, full.stdout + full.stderr
+    nodes["full"] = _call_model_nodes(home)
     full_tables = _tables(home)
 
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
@@ -115,6 +125,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "full": full_tables,
         "all_days": all_days,
         "after_upgrade": after_upgrade,
+        "nodes": nodes,
+        "manifest": json.loads((home / "dbt" / "target" / "manifest.json").read_text()),
     }
 
 
@@ -149,6 +161,33 @@ def test_the_incremental_build_equals_a_full_rebuild(runs: dict, table: str) -> 
 def test_a_warehouse_built_by_other_models_is_rebuilt_whole(runs: dict) -> None:
     """What the models compute from changed (var call_models_version): every day is rebuilt."""
     assert runs["after_upgrade"] == runs["all_days"]
+
+
+def test_a_run_leaves_out_the_seeds_that_hold_their_current_file_and_their_tests(runs: dict) -> None:
+    manifest, nodes = runs["manifest"]["nodes"], runs["nodes"]
+    seeds = {uid for uid, node in manifest.items() if node["resource_type"] == "seed"}
+    tests = {
+        uid: set(node["depends_on"]["nodes"])
+        for uid, node in manifest.items()
+        if node["resource_type"] == "test"
+    }
+    of_seeds_only = {uid for uid, parents in tests.items() if parents <= seeds}
+    of_a_seed_and_a_model = {
+        uid
+        for uid, parents in tests.items()
+        if parents & seeds and any(p.startswith("model.") for p in parents)
+    }
+    of_sources = {
+        uid for uid, node in manifest.items() if node["resource_type"] == "test" and ".source_" in uid
+    }
+    assert seeds and of_seeds_only and of_a_seed_and_a_model and of_sources
+    # The first build loads every seed (the warehouse is new), and so does a full refresh.
+    assert seeds | of_seeds_only <= nodes["first"]
+    assert seeds | of_seeds_only <= nodes["full"]
+    # The second finds each seed table holding its current file: seeds and their own tests are left out,
+    # the tests reading a seed beside a model and the sources' tests still run.
+    assert not (seeds | of_seeds_only) & nodes["second"]
+    assert of_a_seed_and_a_model | of_sources <= nodes["second"]
 
 
 def test_the_models_version_follows_the_sql_macros_and_seeds_not_the_docs(tmp_path: Path) -> None:

@@ -6,13 +6,22 @@ A pipeline or re-rating run ends with ``summaries/stale_days``; the ``summarise_
 no day changed. Both end by publishing serving.duckdb.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
-from orchestration.defs.dbt.assets import daily_summary_models
+from orchestration.defs.dbt.assets import daily_summary_models, unchanged_seed_keys
 from orchestration.defs.lake.assets import lake_parquet
 from orchestration.defs.rerating.assets import RERATE_JOB_NAME, RERATING_RUNS_KEY
 from orchestration.defs.serving.assets import serving_snapshot
 from orchestration.defs.summaries.assets import daily_report
+from orchestration.settings import paths
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
 
 PIPELINE_JOB_NAME = "cdr_pipeline"
 SUMMARIES_JOB_NAME = "daily_summaries"
@@ -32,6 +41,27 @@ cdr_pipeline_job = dg.define_asset_job(
         "stale; the summarise_stale_days sensor then rebuilds those days and publishes serving.duckdb."
     ),
 )
+
+
+def pipeline_selection(asset_graph: BaseAssetGraph | None, warehouse: Path) -> list[dg.AssetKey] | None:
+    """What a ``cdr_pipeline`` run builds: every asset of the job but the seeds that hold their current
+    file already (orchestration/seeds.py). ``None``, the whole job, when there are none to leave out or no
+    asset graph to resolve the job's selection on."""
+    unchanged = unchanged_seed_keys(warehouse) if asset_graph is not None else []
+    if not unchanged:
+        return None
+    selection = cdr_pipeline_job.selection - dg.AssetSelection.assets(*unchanged)
+    return sorted(selection.resolve(asset_graph))
+
+
+def pipeline_run_request(
+    context: dg.SensorEvaluationContext | dg.ScheduleEvaluationContext, **kwargs
+) -> dg.RunRequest:
+    """A ``cdr_pipeline`` run that leaves the unchanged seeds out, for the sensor and the schedule."""
+    repository = context.repository_def
+    asset_graph = repository.asset_graph if repository is not None else None
+    return dg.RunRequest(asset_selection=pipeline_selection(asset_graph, paths().warehouse), **kwargs)
+
 
 daily_summaries_job = dg.define_asset_job(
     name=SUMMARIES_JOB_NAME,
@@ -62,10 +92,13 @@ rerate_calls_job = dg.define_asset_job(
     ),
 )
 
-daily_cdr_pipeline_schedule = dg.ScheduleDefinition(
+
+@dg.schedule(
     name="daily_cdr_pipeline",
     job=cdr_pipeline_job,
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
     description="Every day at 02:00 UTC, after vendors' overnight exports have arrived.",
 )
+def daily_cdr_pipeline_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return pipeline_run_request(context)

@@ -5,6 +5,7 @@ partitioned by UTC day, whose runs rebuild exactly the days of their partition r
 """
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from datetime import date
@@ -24,6 +25,7 @@ from orchestration.daily import (
 )
 from orchestration.dbt_project import DBT_PROJECT, call_models_version, ensure_manifest
 from orchestration.defs.dbt.translator import CdrDbtTranslator
+from orchestration.seeds import unchanged_seeds
 from orchestration.settings import paths
 
 ensure_manifest()
@@ -72,7 +74,15 @@ def cdr_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
             else f"the models changed ({recorded} -> {version})"
         )
         context.log.info(f"rebuilding the call models whole: {reason}")
-    args = [*PRODUCTION_BUILD, *(["--full-refresh"] if full_refresh else [])]
+    # When the run builds a subset (a re-rating, or a run leaving unchanged seeds out), dagster-dbt
+    # replaces the definition's `fqn:* --exclude tag:daily` by the list of selected models: the tests of
+    # the sources (the landed tables) would no longer be selected, and the daily summaries' exclusion
+    # would be lost. Both are passed on every time; dbt unions repeated --select flags.
+    args = [
+        *PRODUCTION_BUILD,
+        *("--select", "source:*", "--exclude", DAILY_SELECTOR),
+        *(["--full-refresh"] if full_refresh else []),
+    ]
     with environment(CALL_MODELS_VERSION_ENV, version):
         yield from dbt.cli(args, context=context).stream()
 
@@ -90,6 +100,16 @@ def environment(name: str, value: str) -> Iterator[None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = previous
+
+
+def unchanged_seed_keys(warehouse: Path) -> list[dg.AssetKey]:
+    """The asset keys of the seeds whose warehouse table holds the current file (orchestration/seeds.py):
+    a pipeline run can leave them, and the tests that read only them, out."""
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    translator = CdrDbtTranslator()
+    return sorted(
+        translator.get_asset_key(manifest["nodes"][uid]) for uid in unchanged_seeds(manifest, warehouse)
+    )
 
 
 def recorded_call_models_version(warehouse: Path) -> str | None:

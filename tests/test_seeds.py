@@ -1,0 +1,92 @@
+"""Which seeds a run leaves out (orchestration/seeds.py): those whose table records the current file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration.seeds import seed_fingerprint, unchanged_seeds
+
+
+def _seed(name: str, checksum: str, column_types: dict | None = None) -> dict:
+    return {
+        "resource_type": "seed",
+        "schema": "reference",
+        "name": name,
+        "alias": name,
+        "checksum": {"name": "sha256", "checksum": checksum},
+        "config": {"column_types": column_types or {}},
+    }
+
+
+def _manifest(*seeds: dict) -> dict:
+    nodes = {f"seed.cdr_warehouse.{s['name']}": s for s in seeds}
+    nodes["model.cdr_warehouse.fct_calls"] = {
+        "resource_type": "model",
+        "schema": "marts",
+        "name": "fct_calls",
+    }
+    return {"nodes": nodes}
+
+
+def _warehouse(path: Path, comments: dict[str, str | None]) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema reference")
+        for table, comment in comments.items():
+            con.execute(f"create table reference.{table} (x integer)")
+            if comment is not None:
+                con.execute(f"comment on table reference.{table} is '{comment}'")
+    return path
+
+
+def test_a_seed_is_unchanged_only_when_its_table_records_the_current_file(tmp_path: Path) -> None:
+    same = _seed("status_map_callr", "a" * 64, {"vendor_status": "varchar"})
+    edited = _seed("holidays", "b" * 64)
+    retyped = _seed("fx_rates", "c" * 64, {"usd_per_unit": "decimal(18, 6)"})
+    never_loaded = _seed("q850_causes", "d" * 64)
+    unrecorded = _seed("codec_impairments", "e" * 64)
+    warehouse = _warehouse(
+        tmp_path / "warehouse.duckdb",
+        {
+            "status_map_callr": seed_fingerprint(same),
+            "holidays": seed_fingerprint(_seed("holidays", "0" * 64)),
+            "fx_rates": seed_fingerprint(_seed("fx_rates", "c" * 64, {"usd_per_unit": "double"})),
+            "codec_impairments": None,
+        },
+    )
+    manifest = _manifest(same, edited, retyped, never_loaded, unrecorded)
+    assert unchanged_seeds(manifest, warehouse) == {"seed.cdr_warehouse.status_map_callr"}
+
+
+def test_no_warehouse_means_every_seed_is_loaded(tmp_path: Path) -> None:
+    seed = _seed("holidays", "a" * 64)
+    assert unchanged_seeds(_manifest(seed), tmp_path / "missing.duckdb") == set()
+
+
+def test_a_warehouse_held_by_another_process_means_every_seed_is_loaded(tmp_path: Path) -> None:
+    seed = _seed("holidays", "a" * 64)
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", {"holidays": seed_fingerprint(seed)})
+    assert unchanged_seeds(_manifest(seed), warehouse) == {"seed.cdr_warehouse.holidays"}
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+            "time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert unchanged_seeds(_manifest(seed), warehouse) == set()
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    assert unchanged_seeds(_manifest(seed), warehouse) == {"seed.cdr_warehouse.holidays"}
