@@ -121,6 +121,10 @@ called_prefixes as (
     from calls
     cross join prefix_lengths
     where calls.called_number_is_e164
+        {%- if is_incremental() %}
+        -- A call's own rule: only the rebuilt days' calls, not the days read back for the other rules.
+        and calls.{{ call_days_filter('affected') }}
+        {%- endif %}
 
 ),
 
