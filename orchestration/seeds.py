@@ -2,10 +2,11 @@
 
 Seeds are small reference tables (status maps, country codes, default rate deck). Reloading them and
 running their ~80 data tests took a fifth of the dbt nodes of every build, for files that change a few
-times a year. Each seed table records the fingerprint of what it was loaded from as its comment (the
-``record_seed_fingerprint`` post-hook, macros/seed_fingerprint.sql); a seed whose table carries the
-fingerprint of the current file is left out of the run, with the tests that read only seeds. Tests that
-read a seed beside a model still run: they belong to the model.
+times a year. Each seed table records the fingerprint of what it was loaded from as its comment, once it
+loaded and all its tests passed (the ``record_seed_fingerprints`` on-run-end hook,
+macros/seed_fingerprint.sql); a seed whose table carries the fingerprint of the current file is left out
+of the run, with the tests that read only seeds. Tests that read a seed beside a model still run: they
+belong to the model.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,6 +13,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.seeds import seed_fingerprint, unchanged_seeds
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _seed(name: str, checksum: str, column_types: dict | None = None) -> dict:
@@ -90,3 +95,56 @@ def test_a_warehouse_held_by_another_process_means_every_seed_is_loaded(tmp_path
         holder.wait()
     time.sleep(0.1)
     assert unchanged_seeds(_manifest(seed), warehouse) == {"seed.cdr_warehouse.holidays"}
+
+
+def _project_copy(target: Path) -> Path:
+    """The dbt project in a folder of its own, whose seeds a test may edit."""
+    target.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy2(REPO / name, target / name)
+    for name in ("models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(REPO / name, target / name)
+    return target
+
+
+def _build_seed(project: Path, home: Path, seed: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CDRWH_HOME": str(home), "DBT_PROFILES_DIR": str(project)}
+    env.pop("DBT_TARGET_PATH", None)
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--select",
+            seed,
+            "--target-path",
+            str(home / "t"),
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_a_seed_is_recorded_only_once_its_tests_pass(tmp_path: Path) -> None:
+    """A seed whose test fails keeps no fingerprint: the next build loads and tests it again instead of
+    leaving a bad file out (macros/seed_fingerprint.sql)."""
+    project = _project_copy(tmp_path / "project")
+    home = tmp_path / "home"
+    home.mkdir()
+    holidays = project / "seeds" / "holidays.csv"
+    good = holidays.read_text()
+    first_date = good.splitlines()[1].split(",")[0]
+    holidays.write_text(good + f"{first_date},the same day twice\n")
+
+    failed = _build_seed(project, home, "holidays")
+    assert failed.returncode == 1 and "unique_holidays_holiday_date" in failed.stdout, failed.stdout[-3000:]
+    manifest = json.loads((home / "t" / "manifest.json").read_text())
+    assert unchanged_seeds(manifest, home / "warehouse.duckdb") == set()
+
+    holidays.write_text(good)
+    passed = _build_seed(project, home, "holidays")
+    assert passed.returncode == 0, passed.stdout[-3000:]
+    manifest = json.loads((home / "t" / "manifest.json").read_text())
+    assert unchanged_seeds(manifest, home / "warehouse.duckdb") == {"seed.cdr_warehouse.holidays"}
