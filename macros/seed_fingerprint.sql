@@ -3,9 +3,10 @@
     leave out the seeds that have not changed and the tests that read only them (orchestration/seeds.py
     computes the same fingerprint from the manifest and compares).
 
-    Recorded at the end of a build, and only for a seed that loaded and whose tests all passed: a seed whose
-    test failed (or warned) keeps its old comment, so the next build loads and tests it again rather than
-    skipping a bad file. A reload keeps the table's comment, which then names the previous file: loaded again.
+    Loading a seed clears its comment (post-hook in dbt_project.yml); it is written at the end of the build,
+    only for a seed that loaded and whose tests all passed. A seed whose test failed (or warned) has none, so
+    the next build loads and tests it again rather than skipping a bad file (or one reverted to a fingerprint
+    the table no longer holds).
 #}
 
 {% macro seed_fingerprint(node) -%}

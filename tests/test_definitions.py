@@ -162,42 +162,31 @@ def test_sensor_requests_a_run_only_for_files_not_landed(
         assert landed.run_requests == [] and "every landing file has landed" in landed.skip_message
 
 
-def test_scheduled_and_sensed_runs_leave_out_the_seeds_holding_their_current_file(
+def test_cdrwh_run_leaves_out_the_seeds_holding_their_current_file(
     definitions: dg.Definitions, cdrwh_home: Path
 ) -> None:
     import duckdb
 
     from orchestration.dbt_project import DBT_PROJECT
+    from orchestration.defs.jobs import pipeline_selection
     from orchestration.seeds import seed_fingerprint
 
-    repository = definitions.get_repository_def()
+    warehouse = cdrwh_home / "warehouse.duckdb"
+    graph = definitions.resolve_asset_graph()
+    assert pipeline_selection(graph, warehouse) is None  # no warehouse yet: the whole job
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    seeds = [node for node in manifest["nodes"].values() if node["resource_type"] == "seed"]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema reference")
+        for node in seeds:
+            con.execute(f"create table reference.{node['name']} (x integer)")
+            con.execute(f"comment on table reference.{node['name']} is '{seed_fingerprint(node)}'")
+    selected = {key.to_user_string() for key in pipeline_selection(graph, warehouse)}
+    seed_keys = {f"reference/{node['name']}" for node in seeds}
+    assert {"landing/files", "marts/fct_calls", "summaries/stale_days"} <= selected
+    assert selected == _executable(definitions, "cdr_pipeline") - seed_keys
+    # The daemon's runs take the whole job: it does not open the warehouse beside a run (DuckDB).
     schedule = definitions.resolve_schedule_def("daily_cdr_pipeline")
     with dg.instance_for_test() as instance:
-
-        def scheduled() -> dg.RunRequest:
-            (request,) = schedule.evaluate_tick(
-                dg.build_schedule_context(instance=instance, repository_def=repository)
-            ).run_requests
-            return request
-
-        assert scheduled().asset_selection is None  # no warehouse yet: the whole job
-        manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
-        seeds = [node for node in manifest["nodes"].values() if node["resource_type"] == "seed"]
-        with duckdb.connect(str(cdrwh_home / "warehouse.duckdb")) as con:
-            con.execute("create schema reference")
-            for node in seeds:
-                con.execute(f"create table reference.{node['name']} (x integer)")
-                con.execute(f"comment on table reference.{node['name']} is '{seed_fingerprint(node)}'")
-        selected = {key.to_user_string() for key in scheduled().asset_selection}
-        assert {"landing/files", "marts/fct_calls", "summaries/stale_days"} <= selected
-        assert not {f"reference/{node['name']}" for node in seeds} & selected
-        assert selected == _executable(definitions, "cdr_pipeline") - {
-            f"reference/{n['name']}" for n in seeds
-        }
-
-        write_csv(cdrwh_home / "landing" / "a.csv", ["a"], [["1"]])
-        sensor = definitions.resolve_sensor_def("new_landing_files")
-        (request,) = sensor.evaluate_tick(
-            dg.build_sensor_context(instance=instance, repository_def=repository)
-        ).run_requests
-        assert {key.to_user_string() for key in request.asset_selection} == selected
+        (request,) = schedule.evaluate_tick(dg.build_schedule_context(instance=instance)).run_requests
+    assert request.asset_selection is None

@@ -128,23 +128,28 @@ def _build_seed(project: Path, home: Path, seed: str) -> subprocess.CompletedPro
 
 
 def test_a_seed_is_recorded_only_once_its_tests_pass(tmp_path: Path) -> None:
-    """A seed whose test fails keeps no fingerprint: the next build loads and tests it again instead of
-    leaving a bad file out (macros/seed_fingerprint.sql)."""
+    """A seed whose test fails holds no fingerprint, not even its previous file's: the next build loads and
+    tests it again instead of leaving a bad file out (macros/seed_fingerprint.sql)."""
     project = _project_copy(tmp_path / "project")
     home = tmp_path / "home"
     home.mkdir()
+    warehouse = home / "warehouse.duckdb"
     holidays = project / "seeds" / "holidays.csv"
     good = holidays.read_text()
+
+    assert _build_seed(project, home, "holidays").returncode == 0
+    good_manifest = json.loads((home / "t" / "manifest.json").read_text())
+    assert unchanged_seeds(good_manifest, warehouse) == {"seed.cdr_warehouse.holidays"}
+
     first_date = good.splitlines()[1].split(",")[0]
     holidays.write_text(good + f"{first_date},the same day twice\n")
-
     failed = _build_seed(project, home, "holidays")
     assert failed.returncode == 1 and "unique_holidays_holiday_date" in failed.stdout, failed.stdout[-3000:]
-    manifest = json.loads((home / "t" / "manifest.json").read_text())
-    assert unchanged_seeds(manifest, home / "warehouse.duckdb") == set()
+    bad_manifest = json.loads((home / "t" / "manifest.json").read_text())
+    assert unchanged_seeds(bad_manifest, warehouse) == set()
+    # The table now holds the bad file: going back to the good one must load it again.
+    assert unchanged_seeds(good_manifest, warehouse) == set()
 
     holidays.write_text(good)
-    passed = _build_seed(project, home, "holidays")
-    assert passed.returncode == 0, passed.stdout[-3000:]
-    manifest = json.loads((home / "t" / "manifest.json").read_text())
-    assert unchanged_seeds(manifest, home / "warehouse.duckdb") == {"seed.cdr_warehouse.holidays"}
+    assert _build_seed(project, home, "holidays").returncode == 0
+    assert unchanged_seeds(good_manifest, warehouse) == {"seed.cdr_warehouse.holidays"}

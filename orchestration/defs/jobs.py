@@ -18,7 +18,6 @@ from orchestration.defs.lake.assets import lake_parquet
 from orchestration.defs.rerating.assets import RERATE_JOB_NAME, RERATING_RUNS_KEY
 from orchestration.defs.serving.assets import serving_snapshot
 from orchestration.defs.summaries.assets import daily_report
-from orchestration.settings import paths
 
 if TYPE_CHECKING:
     from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
@@ -43,24 +42,18 @@ cdr_pipeline_job = dg.define_asset_job(
 )
 
 
-def pipeline_selection(asset_graph: BaseAssetGraph | None, warehouse: Path) -> list[dg.AssetKey] | None:
-    """What a ``cdr_pipeline`` run builds: every asset of the job but the seeds that hold their current
-    file already (orchestration/seeds.py). ``None``, the whole job, when there are none to leave out or no
-    asset graph to resolve the job's selection on."""
-    unchanged = unchanged_seed_keys(warehouse) if asset_graph is not None else []
+def pipeline_selection(asset_graph: BaseAssetGraph, warehouse: Path) -> list[dg.AssetKey] | None:
+    """What ``cdrwh run`` builds of ``cdr_pipeline``: every asset of the job but the seeds that hold their
+    current file already (orchestration/seeds.py); ``None`` (the whole job) when there are none.
+
+    Only ``cdrwh run`` reads the warehouse to decide, before it starts the job. The sensor and the schedule
+    request the whole job: the daemon must not open the warehouse, even read-only, while a run may be about
+    to write it (DuckDB refuses a writer beside a reader in another process)."""
+    unchanged = unchanged_seed_keys(warehouse)
     if not unchanged:
         return None
     selection = cdr_pipeline_job.selection - dg.AssetSelection.assets(*unchanged)
     return sorted(selection.resolve(asset_graph))
-
-
-def pipeline_run_request(
-    context: dg.SensorEvaluationContext | dg.ScheduleEvaluationContext, **kwargs
-) -> dg.RunRequest:
-    """A ``cdr_pipeline`` run that leaves the unchanged seeds out, for the sensor and the schedule."""
-    repository = context.repository_def
-    asset_graph = repository.asset_graph if repository is not None else None
-    return dg.RunRequest(asset_selection=pipeline_selection(asset_graph, paths().warehouse), **kwargs)
 
 
 daily_summaries_job = dg.define_asset_job(
@@ -92,13 +85,10 @@ rerate_calls_job = dg.define_asset_job(
     ),
 )
 
-
-@dg.schedule(
+daily_cdr_pipeline_schedule = dg.ScheduleDefinition(
     name="daily_cdr_pipeline",
     job=cdr_pipeline_job,
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
     description="Every day at 02:00 UTC, after vendors' overnight exports have arrived.",
 )
-def daily_cdr_pipeline_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return pipeline_run_request(context)

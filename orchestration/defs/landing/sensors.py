@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.defs.jobs import PIPELINE_JOB_NAME, cdr_pipeline_job, pipeline_run_request
+from orchestration.defs.jobs import PIPELINE_JOB_NAME, cdr_pipeline_job
 from orchestration.landing.discovery import LandingFile, discover
 from orchestration.settings import paths
 
@@ -71,4 +71,4 @@ def new_landing_files(context: dg.SensorEvaluationContext):
         # Leave the cursor as it is: the files are picked up once the running job has finished.
         return dg.SkipReason(f"run {active[0].run_id} is in progress")
     context.update_cursor(key)
-    return pipeline_run_request(context, run_key=key, tags={"cdrwh/new_files": str(len(pending))})
+    return dg.RunRequest(run_key=key, tags={"cdrwh/new_files": str(len(pending))})
