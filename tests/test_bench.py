@@ -193,6 +193,7 @@ def test_node_layers() -> None:
     assert node_layer("model.p.export_flowroute", ["p", "marts", "exports", "export_flowroute"]) == "exports"
     assert node_layer("model.p.fct_calls", ["p", "marts", "fct_calls"]) == "marts"
     assert node_layer("test.p.not_null_fct_calls_cdr_id.abc", None) == "tests"
+    assert node_layer("operation.p.p-on-run-end-0", None) == "hooks"
     assert node_layer("unit_test.p.fct_calls.edge", None) == "tests"
     assert node_layer("seed.p.rate_deck_default", None) == "seeds"
 

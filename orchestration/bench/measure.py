@@ -222,15 +222,27 @@ def read_dagster_runs(dagster_home: Path, skip: set[str] | frozenset[str] = froz
 # ---------------------------------------------------------------------------------------------------
 # dbt: each node's time, by layer.
 
-LAYERS = ("seeds", "staging", "intermediate", "rating", "marts", "daily summaries", "exports", "tests")
+LAYERS = (
+    "seeds",
+    "staging",
+    "intermediate",
+    "rating",
+    "marts",
+    "daily summaries",
+    "exports",
+    "tests",
+    "hooks",
+)
 
 
 def node_layer(unique_id: str, fqn: list[str] | None) -> str:
-    """The layer a dbt node belongs to: tests (data and unit tests), seeds, staging, intermediate
+    """The layer a dbt node belongs to: tests (data and unit tests), hooks, seeds, staging, intermediate
     (rating: ``int_calls__rated`` and the deck models it reads, ``int_rates__*``), marts, daily summaries (``models/marts/daily``), exports."""
     resource_type, *_, name = unique_id.split(".")
     if resource_type in ("test", "unit_test"):
         return "tests"
+    if resource_type == "operation":  # the project's on-run-end hook (seed fingerprints)
+        return "hooks"
     if resource_type == "seed":
         return "seeds"
     if name == "int_calls__rated" or name.startswith("int_rates__"):
