@@ -4,11 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+SPARK_INSTALLED := $(VENV)/.installed-spark
 
 export CDRWH_HOME ?= $(CURDIR)/data
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: install demo run test lint lint-sql format dagster docs clean
+.PHONY: install demo run test test-spark lint lint-sql format dagster docs clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,13 @@ run: $(INSTALLED)
 
 test: $(INSTALLED)  ## pytest: unit tests and the pipeline end to end in temporary CDRWH_HOMEs
 	$(BIN)/python -m pytest
+
+$(SPARK_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
+	@touch $(SPARK_INSTALLED)
+
+test-spark: $(SPARK_INSTALLED)  ## installs dbt-spark and PySpark (needs Java 17+), runs the pipeline on both engines, compares
+	$(BIN)/python -m pytest -m spark
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check orchestration tests

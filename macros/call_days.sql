@@ -32,6 +32,7 @@
     {{ config(
         materialized='incremental',
         incremental_strategy=call_days_strategy(),
+        partition_by=('call_date' if target.type == 'spark' else none),
         on_schema_change='fail',
         meta={'call_days_column': column},
         pre_hook="{{ delete_call_days('" ~ scope ~ "', '" ~ column ~ "') }}",
@@ -39,7 +40,8 @@
 {%- endmacro %}
 
 {% macro call_days_strategy() -%}
-    {#- The pre-hook has removed the days; Spark without Delta overwrites their partitions instead. -#}
+    {#- The pre-hook has removed the days; on Spark (without Delta) it has dropped their partitions, and the
+        rows of the days that still have calls are written back by overwriting partitions. -#}
     {{ return('insert_overwrite' if target.type == 'spark' else 'append') }}
 {%- endmacro %}
 
@@ -55,6 +57,14 @@
 {%- endmacro %}
 
 {% macro spark__delete_call_days(scope, column) -%}
+    {%- if is_incremental() -%}
+        {%- if column != 'call_date' -%}
+            {{ exceptions.raise_compiler_error("on Spark a call model rebuilt by day is partitioned by call_date, not " ~ column) }}
+        {%- endif -%}
+        {{ drop_day_partitions(
+            "select call_date from " ~ ref('int_calls__days_to_build') ~ (" where is_changed" if scope == 'changed' else "")
+        ) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The largest landed file id already in `relation` (-1 when empty), as a literal: a constant filter

@@ -66,8 +66,17 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Spark (without Delta) cannot delete: insert_overwrite replaces the partitions of the days that have rows. -#}
+{#- Spark (without Delta) cannot delete: the days' partitions are dropped, and insert_overwrite writes back
+    those that have rows. -#}
 {% macro spark__delete_summary_days() -%}
+    {%- if is_incremental() -%}
+        {%- set days = summary_days_var() -%}
+        {%- if days is none -%}
+            {{ drop_day_partitions("select call_date from " ~ ref('int_daily__days_to_refresh')) }}
+        {%- elif days | length > 0 -%}
+            {{ drop_day_partitions(days) }}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#-

@@ -14,3 +14,9 @@
 {% macro kpi_acd_s(connected_seconds, answered) -%}
     round(1.0 * {{ connected_seconds }} / nullif({{ answered }}, 0), 2)
 {%- endmacro %}
+
+{#- Seconds as minutes, a double on every engine: `/ 60.0` is a double on DuckDB but a decimal of scale 6 on
+    Spark, and the two differ from the sixth decimal. -#}
+{% macro kpi_minutes(seconds) -%}
+    cast({{ seconds }} as double) / 60
+{%- endmacro %}

@@ -154,7 +154,11 @@ def cmd_rerate(args: argparse.Namespace) -> int:
     from orchestration.defs.rerating.assets import RERATE_JOB_NAME, RerateConfig, request_from_config
     from orchestration.pipeline import run_job, summarise_after
     from orchestration.rerating import RerateError
+    from orchestration.settings import engine
 
+    if engine() == "spark":
+        print("cdrwh rerate: re-rating runs on the DuckDB engine only (CDRWH_ENGINE=duckdb)", file=sys.stderr)
+        return 2
     if args.list:
         return _list_reratings()
     config = RerateConfig(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import PROJECT_DIR, configure_environment
+from orchestration.settings import PROJECT_DIR, configure_environment, engine
 
 _PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 
@@ -27,7 +27,7 @@ def _newest_input_mtime(project_dir: Path) -> float:
 
 
 PARSED_FROM = "cdrwh-parsed-from"
-"""A file beside the manifest naming the project folder it was parsed from."""
+"""A file beside the manifest naming the project folder and the engine it was parsed for."""
 
 
 def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
@@ -42,7 +42,8 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     manifest = project.manifest_path
     target = manifest.parent
     parsed_from = target / PARSED_FROM
-    here = str(project.project_dir.resolve())
+    # The manifest holds configs rendered for one target (incremental strategies differ by engine).
+    here = f"{project.project_dir.resolve()} {engine()}"
     moved = not parsed_from.exists() or parsed_from.read_text() != here
     if moved or not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime(project.project_dir):
         if moved:

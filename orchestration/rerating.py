@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import duckdb
 
-_DDL = """
+RERATING_DDL = """
 create schema if not exists rerating;
 create sequence if not exists rerating.run_id_seq start 1;
 create table if not exists rerating.runs (
@@ -123,7 +123,7 @@ def parse_window_bound(text: str, *, end: bool) -> datetime:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(_DDL)
+    con.execute(RERATING_DDL)
 
 
 def _utcnow() -> datetime:

@@ -4,7 +4,8 @@ Analysts and BI tools open ``serving.duckdb`` and never hold the pipeline's writ
 ``warehouse.duckdb``. The new file is built beside the old one and ``os.replace``-d over it, so a
 reader sees either the previous snapshot or the new one, never a half-written file.
 
-Tables are copied; views (``marts.fct_calls_local``, the ``exports.export_*`` layouts) are recreated as
+Tables are copied (on the Spark engine, the views standing for Spark's tables in its views catalog,
+orchestration/spark.py, are copied as tables); views (``marts.fct_calls_local``, the ``exports.export_*`` layouts) are recreated as
 views over the copied tables, so the snapshot computes them when read, for the rows read (an export of
 one day reads one day), instead of storing another copy of every call per layout.
 
@@ -26,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import memory_limit
+from orchestration.spark import SPARK_TABLE_COMMENT
 
 SERVED_SCHEMAS = ("marts", "exports", "landing", "reference", "rerating")
 DAY_TABLES = {"marts.fct_calls": "intermediate.int_daily__fingerprints"}
@@ -80,18 +82,23 @@ def publish_snapshot(
                     """
                     select schema_name, table_name from duckdb_tables()
                     where database_name = 'warehouse' and schema_name in (select unnest(?))
+                    union all
+                    select schema_name, view_name from duckdb_views()
+                    where database_name = 'warehouse' and schema_name in (select unnest(?))
+                        and comment = ?
                     order by 1, 2
                     """,
-                    [list(schemas)],
+                    [list(schemas), list(schemas), SPARK_TABLE_COMMENT],
                 ).fetchall()
             ]
             views_to_create = con.execute(
                 """
                 select schema_name, view_name, sql from duckdb_views()
                 where database_name = 'warehouse' and schema_name in (select unnest(?)) and not internal
+                    and comment is distinct from ?
                 order by 1, 2
                 """,
-                [list(schemas)],
+                [list(schemas), SPARK_TABLE_COMMENT],
             ).fetchall()
             _drop_all_but(con, keep={t for t in wanted if t in day_tables} if incremental else set())
             published_days = _published_days(con) if incremental else {}

@@ -9,6 +9,8 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_HOME = "data"
+ENGINE_ENV = "CDRWH_ENGINE"
+ENGINES = ("duckdb", "spark")
 
 _DAGSTER_YAML = """\
 # Written by cdr-warehouse. DuckDB takes one writer per file, so runs are queued one at a time.
@@ -34,7 +36,16 @@ class Paths:
 
     @property
     def warehouse(self) -> Path:
+        """The DuckDB warehouse every step reads. On Spark, a DuckDB catalog of views over the Spark tables'
+        Parquet files (orchestration/spark.py): the steps after dbt read it as they read the warehouse."""
+        if engine() == "spark":
+            return self.spark / "warehouse.duckdb"
         return self.home / "warehouse.duckdb"
+
+    @property
+    def spark(self) -> Path:
+        """The Spark engine's local warehouse folder and metastore (profiles.yml, target ``spark``)."""
+        return self.home / "spark"
 
     @property
     def serving(self) -> Path:
@@ -66,6 +77,15 @@ class Paths:
         return self.home / "dbt" / "logs"
 
 
+def engine() -> str:
+    """What builds the warehouse: ``CDRWH_ENGINE``, ``duckdb`` (the default, embedded) or ``spark``
+    (dbt-spark; ``pip install -e '.[spark]'``)."""
+    name = os.environ.get(ENGINE_ENV, "").strip().lower() or "duckdb"
+    if name not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV}={name!r}: expected one of {', '.join(ENGINES)}")
+    return name
+
+
 def memory_limit() -> str:
     """DuckDB's memory budget for every step that copies calls (landing, dbt, serving, lake): it spills
     past it, so memory stays flat as the input grows. ``CDRWH_MEMORY_LIMIT``, default 2GB."""
@@ -95,6 +115,8 @@ def configure_environment() -> Paths:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("DAGSTER_HOME", str(p.home / "dagster"))
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    # The profile's target is the engine's: every dbt invocation (Dagster's, the CLI's) builds on it.
+    os.environ["DBT_TARGET"] = engine()
     os.environ["DBT_LOG_PATH"] = str(p.dbt_logs)
     os.environ["DBT_TARGET_PATH"] = str(p.dbt_target)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

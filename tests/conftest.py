@@ -48,9 +48,12 @@ def write_csv(
     return path
 
 
-def cdrwh(home: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run the ``cdrwh`` command line on ``home`` in a process of its own, as a user would."""
-    env = {**os.environ, "CDRWH_HOME": str(home)}
+def cdrwh(
+    home: Path, *args: str, timeout: int = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the ``cdrwh`` command line on ``home`` in a process of its own, as a user would (with ``env``
+    added to the environment)."""
+    env = {**os.environ, **(env or {}), "CDRWH_HOME": str(home)}
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],

@@ -33,7 +33,7 @@ def test_manifest_is_parsed_once_with_real_seed_checksums(
     manifest = ensure_manifest(project)
 
     assert manifest.exists()
-    assert (tmp_path / "target" / PARSED_FROM).read_text() == str(PROJECT_DIR.resolve())
+    assert (tmp_path / "target" / PARSED_FROM).read_text() == f"{PROJECT_DIR.resolve()} duckdb"
     # dagster-dbt's own preparer blanks these, and every dbt invocation then parsed the seeds again.
     checksums = _seed_checksums(tmp_path / "target")
     assert "cdr_warehouse://seeds/q850_causes.csv" in checksums
@@ -58,6 +58,12 @@ def test_manifest_is_parsed_once_with_real_seed_checksums(
     ensure_manifest(project)
     assert parses == [["parse", "--quiet"]]
     assert not (tmp_path / "target" / "partial_parse.msgpack").exists()
+
+    # Parsed for the other engine: configs are rendered per target (incremental strategies), parse again.
+    (tmp_path / "target" / PARSED_FROM).write_text(f"{PROJECT_DIR.resolve()} duckdb")
+    monkeypatch.setenv("CDRWH_ENGINE", "spark")
+    ensure_manifest(project)
+    assert parses == [["parse", "--quiet"]] * 2
 
 
 def test_dbt_resource_starts_dbt_once_per_step(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,5 @@
-{{ config(materialized='view') }}
+{#- A view on DuckDB, computed when read; a table on Spark, whose views Python cannot read (orchestration/spark.py). -#}
+{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
 
 {#- int_daily__summarised is read without ref(): it is built downstream, from this view's answer. -#}
 {%- set summarised_relation = adapter.get_relation(

@@ -17,7 +17,6 @@ final as (
     -- Rows that parsed but break a DESIGN §5 field rule: kept here with the rules they break, out of
     -- fct_calls and the summaries. Fix the source and re-export; the corrected row then lands normally.
     select
-        validated.broken_rules,
         files.path as source_file,
         validated.*
     from validated

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import logging
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -71,40 +72,70 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class Lander:
-    """Lands the files of one folder into one open DuckDB connection. Not thread-safe: DuckDB has one
-    writer.
+Decisions = dict[str, list[tuple[str, str, str | None]]]
+"""What earlier runs decided about each content (by sha256): (path, status, reason) per file."""
+
+FILES_COLUMNS = (
+    "file_id",
+    "path",
+    "format",
+    "sha256",
+    "size_bytes",
+    "modified_at",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "status",
+    "reason",
+    "ignored_columns",
+    "landed_at",
+    "encoding",
+    "folder",
+)
+"""The columns of ``landing.files``, in table order."""
+
+
+class FolderLander(ABC):
+    """What landing decides about the files of one folder, whatever the engine that holds the tables:
+    which files are new, which content was landed before (a duplicate), which cannot be landed (with the
+    reason) and which format a file has. An engine says what was landed before, records a file in
+    ``landing.files`` and loads a file's rows (``Lander``: DuckDB; ``spark_loader.SparkLander``: Spark).
 
     ``family`` says what the folder holds: "cdr" (``landing/``, the vendor CDR formats) or "rates"
     (``rates/``, rate decks and rating plans). Files are only compared with that family's formats, and
     what was landed before (by path, by content) is looked up among that folder's files.
     """
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, landing_dir: Path, scratch_dir: Path, family: str = "cdr"
-    ):
-        self.con = con
+    def __init__(self, landing_dir: Path, scratch_dir: Path, family: str = "cdr"):
         self.landing_dir = landing_dir
         self.scratch_dir = scratch_dir
         self.family = family
         self.folder = FAMILY_FOLDERS[family]
-        # Timestamps without an offset are UTC; rowid follows file order only with insertion order kept.
-        con.execute("set TimeZone = 'UTC'")
-        con.execute("set preserve_insertion_order = true")
-        con.execute("set enable_progress_bar = false")
-        ensure_catalog(con)
-        self._raw_tables: set[str] = set()
-        """The raw tables checked against their declaration in this session."""
+
+    # -- what an engine provides ------------------------------------------------------------------
+
+    @abstractmethod
+    def _landed_files(self) -> list[tuple[str, int, datetime, str, str, str | None]]:
+        """(path, size_bytes, modified_at, sha256, status, reason) of this folder's ``landing.files`` rows."""
+
+    @abstractmethod
+    def _next_file_id(self) -> int:
+        """The id of the next file recorded."""
+
+    @abstractmethod
+    def _insert_file_row(self, row: dict[str, object]) -> None:
+        """Write one ``landing.files`` row (``FILES_COLUMNS`` -> value)."""
+
+    @abstractmethod
+    def _load(self, file: LandingFile, sha: str, match: HeaderMatch, encoding: str) -> FileOutcome:
+        """Land the rows of a file whose format is known, and record it."""
 
     # -- deciding ---------------------------------------------------------------------------------
 
-    def _known(self) -> tuple[set[tuple[str, int, datetime]], dict[str, list[tuple[str, str, str | None]]]]:
-        rows = self.con.execute(
-            "select path, size_bytes, modified_at, sha256, status, reason from landing.files where folder = ?",
-            [self.folder],
-        ).fetchall()
+    def _known(self) -> tuple[set[tuple[str, int, datetime]], Decisions]:
+        rows = self._landed_files()
         seen = {(path, size, modified) for path, size, modified, _, status, _ in rows if status != "rejected"}
-        by_sha: dict[str, list[tuple[str, str, str | None]]] = {}
+        by_sha: Decisions = {}
         for path, _, _, sha, status, reason in rows:
             by_sha.setdefault(sha, []).append((path, status, reason))
         return seen, by_sha
@@ -126,9 +157,7 @@ class Lander:
             by_sha.setdefault(outcome.sha256, []).append((outcome.path, outcome.status, outcome.reason))
         return report
 
-    def land_file(
-        self, file: LandingFile, by_sha: dict[str, list[tuple[str, str, str | None]]]
-    ) -> FileOutcome | None:
+    def land_file(self, file: LandingFile, by_sha: Decisions) -> FileOutcome | None:
         """Land one file, or return None when an earlier run already decided about this content."""
         if file.refused:
             link_identity = hashlib.sha256(f"link:{file.relative_path}:{file.refused}".encode()).hexdigest()
@@ -172,7 +201,7 @@ class Lander:
             raise DetectionError(f"the file is empty or {what}: nothing to detect a format by")
         return detect(header, pinned=file.pinned_format, reader=reader, family=self.family)
 
-    # -- writing ----------------------------------------------------------------------------------
+    # -- recording --------------------------------------------------------------------------------
 
     def _record(
         self,
@@ -189,34 +218,8 @@ class Lander:
         file_id: int | None = None,
     ) -> FileOutcome:
         if file_id is None:
-            file_id = self.con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
-        self.con.execute(
-            """
-            insert into landing.files (
-                file_id, path, format, sha256, size_bytes, modified_at, rows_read, rows_loaded,
-                rows_rejected, status, reason, ignored_columns, landed_at, encoding, folder
-            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                file_id,
-                file.relative_path,
-                spec.name if spec else None,
-                sha,
-                file.size_bytes,
-                file.modified_at,
-                rows_loaded + rows_rejected,
-                rows_loaded,
-                rows_rejected,
-                status,
-                reason,
-                ignored_columns,
-                _utcnow(),
-                encoding,
-                self.folder,
-            ],
-        )
-        log.info("%s %s: %s", status, file.display_path, reason or f"{rows_loaded} rows")
-        return FileOutcome(
+            file_id = self._next_file_id()
+        outcome = FileOutcome(
             file_id,
             file.relative_path,
             sha,
@@ -228,6 +231,61 @@ class Lander:
             reason,
             self.folder,
         )
+        row: dict[str, object] = {
+            "file_id": file_id,
+            "path": file.relative_path,
+            "format": outcome.format,
+            "sha256": sha,
+            "size_bytes": file.size_bytes,
+            "modified_at": file.modified_at,
+            "rows_read": outcome.rows_read,
+            "rows_loaded": rows_loaded,
+            "rows_rejected": rows_rejected,
+            "status": status,
+            "reason": reason,
+            "ignored_columns": ignored_columns,
+            "landed_at": _utcnow(),
+            "encoding": encoding,
+            "folder": self.folder,
+        }
+        self._insert_file_row(row)
+        log.info("%s %s: %s", status, file.display_path, reason or f"{rows_loaded} rows")
+        return outcome
+
+
+class Lander(FolderLander):
+    """Lands the files of one folder into one open DuckDB connection. Not thread-safe: DuckDB has one
+    writer."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, landing_dir: Path, scratch_dir: Path, family: str = "cdr"
+    ):
+        super().__init__(landing_dir, scratch_dir, family)
+        self.con = con
+        # Timestamps without an offset are UTC; rowid follows file order only with insertion order kept.
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("set preserve_insertion_order = true")
+        con.execute("set enable_progress_bar = false")
+        ensure_catalog(con)
+        self._raw_tables: set[str] = set()
+        """The raw tables checked against their declaration in this session."""
+
+    def _landed_files(self) -> list[tuple[str, int, datetime, str, str, str | None]]:
+        return self.con.execute(
+            "select path, size_bytes, modified_at, sha256, status, reason from landing.files where folder = ?",
+            [self.folder],
+        ).fetchall()
+
+    def _next_file_id(self) -> int:
+        return self.con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
+
+    def _insert_file_row(self, row: dict[str, object]) -> None:
+        self.con.execute(
+            f"insert into landing.files ({', '.join(FILES_COLUMNS)}) values ({', '.join('?' * len(FILES_COLUMNS))})",
+            [row[column] for column in FILES_COLUMNS],
+        )
+
+    # -- loading ----------------------------------------------------------------------------------
 
     def _load(self, file: LandingFile, sha: str, match: HeaderMatch, encoding: str) -> FileOutcome:
         spec = match.spec
@@ -241,7 +299,7 @@ class Lander:
             return self._record(file, sha, None, "rejected", reason=f"unreadable as {spec.name}: {error}")
         con.execute("begin transaction")
         try:
-            file_id = con.execute("select nextval('landing.file_id_seq')").fetchone()[0]
+            file_id = self._next_file_id()
             loaded, rejected = self._insert_batch(spec, batch, file_id)
             outcome = self._record(
                 file,

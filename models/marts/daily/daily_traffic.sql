@@ -65,7 +65,7 @@ final as (
         answered_duration_s,
         total_duration_s,
         billed_duration_s,
-        billed_duration_s / 60.0 as billed_minutes,
+        {{ kpi_minutes("billed_duration_s") }} as billed_minutes,
         vendor_charge,
         charge_amount,
         tax_amount,

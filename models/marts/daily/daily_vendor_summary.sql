@@ -18,7 +18,7 @@ final as (
         source_vendor,
         max(vendor_currency) as vendor_currency,
         count(*) as num_calls,
-        sum(coalesce(billable_duration_s, 0)) / 60.0 as billed_minutes,
+        {{ kpi_minutes("sum(coalesce(billable_duration_s, 0))") }} as billed_minutes,
         sum(vendor_charge) as total_cost,
         sum(coalesce(vendor_subtotal, vendor_charge - coalesce(vendor_fees, 0))) as call_subtotal,
         sum(coalesce(vendor_connect_fee, 0)) as connect_fees,

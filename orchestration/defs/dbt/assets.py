@@ -27,6 +27,7 @@ from orchestration.dbt_project import DBT_PROJECT, call_models_version, ensure_m
 from orchestration.defs.dbt.translator import CdrDbtTranslator
 from orchestration.seeds import unchanged_seeds
 from orchestration.settings import paths
+from orchestration.spark import sync_spark_views
 
 ensure_manifest()
 
@@ -85,6 +86,7 @@ def cdr_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     ]
     with environment(CALL_MODELS_VERSION_ENV, version):
         yield from dbt.cli(args, context=context).stream()
+    sync_spark_views()
 
 
 @contextlib.contextmanager
@@ -168,6 +170,7 @@ def daily_summary_models(
     except Exception:
         yield from events
         raise
+    sync_spark_views()
     with duckdb.connect(str(paths().warehouse), read_only=True) as con:
         figures = day_figures(con, days)
     for event in events:

@@ -7,7 +7,8 @@ import duckdb
 from orchestration.formats import ALL_FORMATS
 from orchestration.landing.loader import land
 from orchestration.landing.reconcile import accounting_mismatches
-from orchestration.settings import paths
+from orchestration.landing.spark_loader import land_with_spark
+from orchestration.settings import engine, paths
 
 LANDING_FILES_KEY = dg.AssetKey(["landing", "files"])
 LANDING_REJECTS_KEY = dg.AssetKey(["landing", "rejects"])
@@ -34,12 +35,17 @@ RAW_KEYS = {spec.name: dg.AssetKey(["raw", spec.raw_table]) for spec in ALL_FORM
 )
 def land_cdr_files(context: dg.AssetExecutionContext):
     p = paths()
-    report = land(
-        p.warehouse,
-        p.landing,
-        progress=lambda f: context.log.info(f"landing {f.display_path}"),
-        rates_dir=p.rates,
-    )
+    if engine() == "spark":
+        # Spark's readers, in a process of their own (its JVM must be gone before dbt-spark opens one); it
+        # also refreshes the views catalog the later steps read through.
+        report = land_with_spark(p.home)
+    else:
+        report = land(
+            p.warehouse,
+            p.landing,
+            progress=lambda f: context.log.info(f"landing {f.display_path}"),
+            rates_dir=p.rates,
+        )
     for outcome in report.outcomes:
         if outcome.status != "loaded":
             context.log.warning(f"{outcome.status} {outcome.display_path}: {outcome.reason}")

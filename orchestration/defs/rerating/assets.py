@@ -18,7 +18,7 @@ from orchestration.rerating import (
     record_rerate,
     record_undo,
 )
-from orchestration.settings import paths
+from orchestration.settings import engine, paths
 
 RERATING_RUNS_KEY = dg.AssetKey(["rerating", "runs"])
 CALL_CHANGES_KEY = dg.AssetKey(["rerating", "call_changes"])
@@ -80,6 +80,11 @@ def request_from_config(config: RerateConfig) -> RerateRequest | None:
     description="rerating.runs: re-rating runs, inputs that int_calls__rated applies on every build.",
 )
 def rerating_runs(context: dg.AssetExecutionContext, config: RerateConfig) -> dg.MaterializeResult:
+    if engine() == "spark":
+        # Recording and undoing runs writes rerating.runs, which Spark (without Delta) cannot update.
+        if config.undo_run_id is not None or request_from_config(config) is not None:
+            raise dg.Failure(description="re-rating runs on the DuckDB engine only (CDRWH_ENGINE=duckdb)")
+        return dg.MaterializeResult(metadata={"active_runs": 0})
     with duckdb.connect(str(paths().warehouse)) as con:
         ensure_schema(con)
         try:
@@ -111,6 +116,8 @@ def rerating_runs(context: dg.AssetExecutionContext, config: RerateConfig) -> dg
     description="rerating.call_changes: per call, the charge before and after each re-rating run or undo.",
 )
 def rerating_call_changes(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    if engine() == "spark":
+        return dg.MaterializeResult(metadata={"runs_finalized": 0})
     with duckdb.connect(str(paths().warehouse)) as con:
         finalized = finalize_pending(con)
     metadata: dict = {"runs_finalized": len(finalized)}
